@@ -1,0 +1,187 @@
+// The storage contract every adapter (PostgreSQL, PGlite, Supabase) fulfils, and the records it hands out.
+
+export const WORK_ORDER_STATUSES = [
+  "pending",
+  "awaiting_approval",
+  "approved",
+  "proposing",
+  "dispatching",
+  "running",
+  "publishing",
+  "pr_open",
+  "checks_passed",
+  "checks_failed",
+  "completed",
+  "cancelled",
+  "escalated",
+] as const;
+export type WorkOrderStatus = (typeof WORK_ORDER_STATUSES)[number];
+
+/** Statuses in which a work order is finished; any other status counts as "active" (one per issue). */
+export const TERMINAL_STATUSES = ["completed", "cancelled"] as const satisfies readonly WorkOrderStatus[];
+
+/** Statuses from which closing the issue or removing the label may still cancel: nothing has been spent yet. */
+export const NOT_STARTED_STATUSES = ["pending", "awaiting_approval", "approved"] as const satisfies readonly WorkOrderStatus[];
+
+export type RiskLevel = "low" | "medium" | "high";
+
+export interface Project {
+  id: string;
+  installationId: number;
+  githubRepoId: number;
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  status: "active" | "inactive";
+  createdAt: Date;
+}
+
+export interface UpsertProjectInput {
+  installationId: number;
+  githubRepoId: number;
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+}
+
+export interface WorkOrder {
+  id: string;
+  projectId: string;
+  issueNumber: number;
+  title: string;
+  description: string;
+  acceptanceCriteria: string[];
+  filesInScope: string[];
+  riskLevel: RiskLevel;
+  /** Issue numbers (same repository) whose work orders must complete first. */
+  dependsOn: number[];
+  status: WorkOrderStatus;
+  attempt: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  branch: string | null;
+  prNumber: number | null;
+  prUrl: string | null;
+  runId: number | null;
+  trackingCommentId: number | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewWorkOrder {
+  projectId: string;
+  issueNumber: number;
+  title: string;
+  description: string;
+  acceptanceCriteria: string[];
+  filesInScope: string[];
+  riskLevel: RiskLevel;
+  dependsOn: number[];
+  status: Extract<WorkOrderStatus, "pending" | "awaiting_approval" | "approved">;
+  metadata?: Record<string, unknown>;
+}
+
+/** Fields a transition may change besides the status. `metadata` is merged (shallow) into the stored object. */
+export interface WorkOrderPatch {
+  attempt?: number;
+  branch?: string | null;
+  prNumber?: number | null;
+  prUrl?: string | null;
+  runId?: number | null;
+  trackingCommentId?: number | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface TransitionInput {
+  id: string;
+  /** The transition happens only while the work order is in one of these statuses (compare-and-set). */
+  from: readonly WorkOrderStatus[];
+  to: WorkOrderStatus;
+  patch?: WorkOrderPatch;
+  /** When set, the transition also requires this lease owner to hold an unexpired lease. */
+  leaseOwner?: string;
+}
+
+export interface GithubEvent {
+  deliveryId: string;
+  name: string;
+  action: string | null;
+  installationId: number | null;
+  repoFullName: string | null;
+  payload: unknown;
+  attempts: number;
+  receivedAt: Date;
+  processedAt: Date | null;
+  outcome: string | null;
+}
+
+export interface RecordEventInput {
+  deliveryId: string;
+  name: string;
+  action: string | null;
+  installationId: number | null;
+  repoFullName: string | null;
+  payload: unknown;
+}
+
+export type DecisionAgent = "director" | "manager" | "sentinel" | "orchestrator";
+
+export interface DecisionInput {
+  workOrderId: string | null;
+  agent: DecisionAgent;
+  decision: string;
+  reason: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Decision extends Required<DecisionInput> {
+  id: string;
+  createdAt: Date;
+}
+
+export interface Store {
+  /** Which adapter this is, for logs and the README's verification table. */
+  readonly kind: "postgres" | "pglite" | "supabase";
+
+  upsertProject(input: UpsertProjectInput): Promise<Project>;
+  getProject(id: string): Promise<Project | null>;
+
+  /** Records a webhook delivery once; a repeated delivery id returns `inserted: false` and changes nothing. */
+  recordEvent(input: RecordEventInput): Promise<{ inserted: boolean }>;
+  /** Leases up to `limit` unprocessed events (oldest first) to `owner`; events leased by a live owner are skipped. */
+  claimEvents(owner: string, limit: number, leaseMs: number): Promise<GithubEvent[]>;
+  /** Marks a claimed event done with a short outcome ("ignored: bot", "work order created", ...). */
+  completeEvent(deliveryId: string, outcome: string): Promise<void>;
+  /** Releases a claimed event after a failure so it is retried; after `maxAttempts` it is closed as failed. */
+  failEvent(deliveryId: string, error: string, maxAttempts: number): Promise<void>;
+
+  /**
+   * Creates a work order unless the issue already has an active one (any non-terminal status), in which case
+   * that one is returned with `created: false`. The uniqueness lives in SQL so concurrent calls agree.
+   */
+  createWorkOrder(input: NewWorkOrder): Promise<{ workOrder: WorkOrder; created: boolean }>;
+  getWorkOrder(id: string): Promise<WorkOrder | null>;
+  findActiveWorkOrder(projectId: string, issueNumber: number): Promise<WorkOrder | null>;
+  /** The newest work order for the issue, whatever its status. */
+  findLatestWorkOrder(projectId: string, issueNumber: number): Promise<WorkOrder | null>;
+  findWorkOrderByPr(projectId: string, prNumber: number): Promise<WorkOrder | null>;
+  /** Compare-and-set status change; returns the updated row, or null when `from`/lease did not match. */
+  transitionWorkOrder(input: TransitionInput): Promise<WorkOrder | null>;
+  /** Updates fields without changing the status (e.g. the tracking comment id). */
+  updateWorkOrder(id: string, patch: WorkOrderPatch): Promise<WorkOrder | null>;
+
+  /**
+   * Leases one work order in one of `statuses` whose lease is free or expired (FOR UPDATE SKIP LOCKED),
+   * oldest `updated_at` first. Returns null when none is available.
+   */
+  claimWorkOrder(owner: string, statuses: readonly WorkOrderStatus[], leaseMs: number): Promise<WorkOrder | null>;
+  /** Extends the lease while `owner` still holds it; false when it was lost. */
+  renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  releaseLease(id: string, owner: string): Promise<void>;
+
+  recordDecision(input: DecisionInput): Promise<Decision>;
+  listDecisions(workOrderId: string): Promise<Decision[]>;
+
+  close(): Promise<void>;
+}
