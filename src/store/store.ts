@@ -176,6 +176,11 @@ export interface Store {
    * oldest `updated_at` first. Returns null when none is available.
    */
   claimWorkOrder(owner: string, statuses: readonly WorkOrderStatus[], leaseMs: number): Promise<WorkOrder | null>;
+  /**
+   * Leases one specific work order to `owner` when its lease is free, expired or already `owner`'s (whatever its
+   * status); null when another owner holds a live lease. Used by event handlers that must act on one work order.
+   */
+  acquireLease(id: string, owner: string, leaseMs: number): Promise<WorkOrder | null>;
   /** Extends the lease while `owner` still holds it; false when it was lost. */
   renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
   releaseLease(id: string, owner: string): Promise<void>;

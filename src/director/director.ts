@@ -1,0 +1,156 @@
+// The Director: turns a labelled issue into a work order (or refuses), and cancels it when the issue goes away.
+import type { Context } from "probot";
+import { findHardStopKeywords } from "../config/repo-config.js";
+import { hasWriteAccess } from "../github/permissions.js";
+import { loadRepoConfig } from "../github/repo-config-source.js";
+import type { MooseServices } from "../orchestrator/services.js";
+import { NOT_STARTED_STATUSES, type Project } from "../store/store.js";
+import { withProgress } from "../tracking/tracking-comment.js";
+import { refreshTrackingComment } from "../tracking/tracking-sync.js";
+import { decideApproval } from "./approval-policy.js";
+import { parseIssueBody } from "./issue-body.js";
+
+type IssuesContext = Context<"issues.labeled" | "issues.unlabeled" | "issues.closed">;
+
+/** Records the repository as a project; every event carries what is needed, so this costs no API call. */
+export async function ensureProject(services: MooseServices, context: IssuesContext | Context<"issue_comment.created">): Promise<Project> {
+  const { repository, installation } = context.payload;
+  return services.store.upsertProject({
+    installationId: installation?.id ?? 0,
+    githubRepoId: repository.id,
+    owner: repository.owner.login,
+    repo: repository.name,
+    defaultBranch: repository.default_branch,
+  });
+}
+
+/** `issues.labeled`: the trigger label from a user with write access creates one work order and one tracking comment. */
+export async function directLabeledIssue(context: Context<"issues.labeled">, services: MooseServices): Promise<string> {
+  const { payload } = context;
+  if (context.isBot) return "ignored: bot sender";
+  const labelName = payload.label?.name;
+  if (!labelName) return "ignored: no label";
+
+  const loaded = await loadRepoConfig(context);
+  const triggerLabel = loaded.ok ? loaded.config.trigger_label : loaded.triggerLabel;
+  if (!sameLabel(labelName, triggerLabel)) return "ignored: not the trigger label";
+
+  const repo = context.repo();
+  const sender = payload.sender.login;
+  if (!(await hasWriteAccess(context.octokit, repo, sender))) {
+    // Nothing is created and nothing is said: a comment per attempt would hand anyone a way to make Moose spam.
+    await services.store.recordDecision({
+      workOrderId: null,
+      agent: "director",
+      decision: "refused",
+      reason: `@${sender} lacks write access`,
+      details: { repo: `${repo.owner}/${repo.repo}`, issue: payload.issue.number },
+    });
+    return "refused: sender lacks write access";
+  }
+
+  if (!loaded.ok) {
+    await context.octokit.rest.issues.createComment(
+      context.issue({ body: `Moose can't start: the configuration is invalid.\n\n${loaded.error}\n\nFix the file on the default branch, then remove and re-add the \`${triggerLabel}\` label.` }),
+    );
+    return "refused: invalid configuration";
+  }
+  const config = loaded.config;
+
+  // Deliveries can be late or replayed: act on the issue as it is now, not as the payload remembers it.
+  const { data: issue } = await context.octokit.rest.issues.get(context.issue());
+  const stillLabelled = issue.labels.some((label) => sameLabel(typeof label === "string" ? label : (label.name ?? ""), triggerLabel));
+  if (issue.state !== "open" || !stillLabelled) return "ignored: issue closed or label removed since";
+
+  const project = await ensureProject(services, context);
+  const parsed = parseIssueBody(issue.title, issue.body ?? null);
+  if (!parsed.ok) {
+    await context.octokit.rest.issues.createComment(context.issue({ body: renderMissingFields(parsed.missing, parsed.problems, triggerLabel) }));
+    await services.store.recordDecision({
+      workOrderId: null,
+      agent: "director",
+      decision: "needs_info",
+      reason: [...parsed.missing.map((m) => `missing ${m}`), ...parsed.problems].join("; "),
+      details: { repo: `${repo.owner}/${repo.repo}`, issue: issue.number },
+    });
+    return "refused: issue body incomplete";
+  }
+
+  const { fields } = parsed;
+  const hardStops = findHardStopKeywords(
+    [fields.title, fields.description, ...fields.acceptanceCriteria].join("\n"),
+    config.hard_stop_keywords,
+  );
+  const decision = decideApproval({ riskLevel: fields.riskLevel, hardStops, policy: config.approval });
+  const { workOrder, created } = await services.store.createWorkOrder({
+    projectId: project.id,
+    issueNumber: issue.number,
+    ...fields,
+    status: decision.status,
+    metadata: {
+      labelled_by: sender,
+      hard_stops: hardStops,
+      approval_reason: decision.reason,
+      ...(decision.status === "approved" ? { approved_by: sender } : {}),
+      ...withProgress({ metadata: {} }, "director", decision.reason, services.now()),
+    },
+  });
+  if (created) {
+    await services.store.recordDecision({
+      workOrderId: workOrder.id,
+      agent: "director",
+      decision: decision.status,
+      reason: decision.reason,
+      details: { risk: fields.riskLevel, hard_stops: hardStops, labelled_by: sender },
+    });
+  }
+  // Also on a replay: the first attempt may have stopped between creating the row and posting the comment.
+  await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
+  return created ? `work order created: ${decision.status}` : "ignored: issue already has an active work order";
+}
+
+/** `issues.unlabeled` with the trigger label, or `issues.closed`: cancels a work order that has not started. */
+export async function cancelForIssue(context: IssuesContext, services: MooseServices, why: string): Promise<string> {
+  if (context.name === "issues" && context.payload.action === "unlabeled") {
+    const loaded = await loadRepoConfig(context);
+    const triggerLabel = loaded.ok ? loaded.config.trigger_label : loaded.triggerLabel;
+    if (!sameLabel((context.payload as { label?: { name?: string } }).label?.name ?? "", triggerLabel)) {
+      return "ignored: not the trigger label";
+    }
+  }
+  const project = await ensureProject(services, context);
+  const active = await services.store.findActiveWorkOrder(project.id, context.payload.issue.number);
+  if (!active) return "ignored: no active work order";
+  const cancelled = await services.store.transitionWorkOrder({
+    id: active.id,
+    from: NOT_STARTED_STATUSES,
+    to: "cancelled",
+    patch: { metadata: withProgress(active, "director", `cancelled: ${why}`, services.now()) },
+  });
+  if (!cancelled) return `ignored: work order already ${active.status}`;
+  await services.store.recordDecision({
+    workOrderId: active.id,
+    agent: "director",
+    decision: "cancelled",
+    reason: why,
+    details: { by: context.payload.sender.login },
+  });
+  await refreshTrackingComment(services, context.octokit, context.repo(), active.id);
+  return "work order cancelled";
+}
+
+// GitHub treats label names case-insensitively.
+function sameLabel(a: string, b: string): boolean {
+  return a.localeCompare(b, undefined, { sensitivity: "accent" }) === 0;
+}
+
+function renderMissingFields(missing: string[], problems: string[], triggerLabel: string): string {
+  const lines = ["Moose needs a little more before it can start this work order:", ""];
+  for (const item of missing) lines.push(`- Missing: ${item}`);
+  for (const item of problems) lines.push(`- ${item}`);
+  lines.push(
+    "",
+    `Edit the issue (the **Moose work order** issue form has every field), then remove and re-add the \`${triggerLabel}\` label.`,
+  );
+  return lines.join("\n");
+}
