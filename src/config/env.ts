@@ -1,41 +1,41 @@
 // Owns the process environment contract: which variables Moose and Probot read, their formats and defaults.
 import { z } from "zod";
 
+/** Flat, camelCase view of the environment; `undefined` means "not set" (Probot then applies its own default). */
 export interface EnvConfig {
-  /** Probot reads these itself; they are validated here so a typo fails at start-up with a clear message. */
-  probot: {
-    appId: number | undefined;
-    privateKey: string | undefined;
-    privateKeyPath: string | undefined;
-    webhookSecret: string | undefined;
-    webhookProxyUrl: string | undefined;
-    webhookPath: string | undefined;
-    port: number | undefined;
-    host: string | undefined;
-    logLevel: LogLevel | undefined;
-    logFormat: "json" | "pretty" | undefined;
-    nodeEnv: "development" | "production" | "test" | undefined;
-    gheHost: string | undefined;
-  };
-  store: {
-    databaseUrl: string | undefined;
-    supabase: { url: string; serviceRoleKey: string } | undefined;
-    dataDir: string;
-  };
-  llm: {
-    anthropicApiKey: string | undefined;
-    openaiApiKey: string | undefined;
-    openaiBaseUrl: string | undefined;
-    modelsFile: string | undefined;
-  };
-  budget: { softUsd: number; hardUsd: number; emergencyUsd: number };
-  worker: {
-    maxConcurrency: number;
-    sweepIntervalMs: number;
-    leaseMs: number;
-    /** Absent means the caller derives one (hostname-pid); deriving it needs I/O this module avoids. */
-    workerId: string | undefined;
-  };
+  // Probot reads these itself; they are validated here so a typo fails at start-up with a clear message.
+  appId: number | undefined;
+  privateKey: string | undefined;
+  privateKeyPath: string | undefined;
+  webhookSecret: string | undefined;
+  webhookProxyUrl: string | undefined;
+  webhookPath: string | undefined;
+  port: number | undefined;
+  host: string | undefined;
+  logLevel: LogLevel | undefined;
+  logFormat: "json" | "pretty" | undefined;
+  nodeEnv: "development" | "production" | "test" | undefined;
+  gheHost: string | undefined;
+  // Storage. Supabase's two variables are both set or both undefined.
+  databaseUrl: string | undefined;
+  supabaseUrl: string | undefined;
+  supabaseServiceRoleKey: string | undefined;
+  dataDir: string;
+  // LLM providers.
+  anthropicApiKey: string | undefined;
+  openaiApiKey: string | undefined;
+  openaiBaseUrl: string | undefined;
+  modelsFile: string | undefined;
+  // Budget, US dollars: soft <= hard <= emergency.
+  budgetSoftUsd: number;
+  budgetHardUsd: number;
+  budgetEmergencyUsd: number;
+  // Worker.
+  maxConcurrency: number;
+  sweepIntervalMs: number;
+  leaseMs: number;
+  /** Absent means the caller derives one (hostname-pid); deriving it needs I/O this module avoids. */
+  workerId: string | undefined;
 }
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -145,7 +145,7 @@ const probotSchema = z
     ),
   })
   .transform(
-    (v): EnvConfig["probot"] => ({
+    (v) => ({
       appId: v.APP_ID,
       privateKey: v.PRIVATE_KEY,
       privateKeyPath: v.PRIVATE_KEY_PATH,
@@ -176,12 +176,10 @@ const storeSchema = z
     }
   }, whenParsed("SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"))
   .transform(
-    (v): EnvConfig["store"] => ({
+    (v) => ({
       databaseUrl: v.DATABASE_URL,
-      supabase:
-        v.SUPABASE_URL !== undefined && v.SUPABASE_SERVICE_ROLE_KEY !== undefined
-          ? { url: v.SUPABASE_URL, serviceRoleKey: v.SUPABASE_SERVICE_ROLE_KEY }
-          : undefined,
+      supabaseUrl: v.SUPABASE_URL,
+      supabaseServiceRoleKey: v.SUPABASE_SERVICE_ROLE_KEY,
       dataDir: v.MOOSE_DATA_DIR,
     }),
   );
@@ -194,7 +192,7 @@ const llmSchema = z
     MOOSE_MODELS_FILE: optionalVar(pathVar("a file path")),
   })
   .transform(
-    (v): EnvConfig["llm"] => ({
+    (v) => ({
       anthropicApiKey: v.ANTHROPIC_API_KEY,
       openaiApiKey: v.OPENAI_API_KEY,
       openaiBaseUrl: v.OPENAI_BASE_URL,
@@ -226,10 +224,10 @@ const budgetSchema = z
     }
   }, whenParsed("MOOSE_BUDGET_SOFT_USD", "MOOSE_BUDGET_HARD_USD", "MOOSE_BUDGET_EMERGENCY_USD"))
   .transform(
-    (v): EnvConfig["budget"] => ({
-      softUsd: v.MOOSE_BUDGET_SOFT_USD,
-      hardUsd: v.MOOSE_BUDGET_HARD_USD,
-      emergencyUsd: v.MOOSE_BUDGET_EMERGENCY_USD,
+    (v) => ({
+      budgetSoftUsd: v.MOOSE_BUDGET_SOFT_USD,
+      budgetHardUsd: v.MOOSE_BUDGET_HARD_USD,
+      budgetEmergencyUsd: v.MOOSE_BUDGET_EMERGENCY_USD,
     }),
   );
 
@@ -243,7 +241,7 @@ const workerSchema = z
     ),
   })
   .transform(
-    (v): EnvConfig["worker"] => ({
+    (v) => ({
       maxConcurrency: v.MOOSE_MAX_CONCURRENCY,
       sweepIntervalMs: v.MOOSE_SWEEP_INTERVAL_MS,
       leaseMs: v.MOOSE_LEASE_MS,
@@ -252,32 +250,24 @@ const workerSchema = z
   );
 
 // Groups are parsed separately so a bad variable in one group does not hide cross-variable checks in another.
-const groups = {
-  probot: probotSchema,
-  store: storeSchema,
-  llm: llmSchema,
-  budget: budgetSchema,
-  worker: workerSchema,
-} as const;
+const groups = [probotSchema, storeSchema, llmSchema, budgetSchema, workerSchema] as const;
 
 /** Every variable name the configuration knows, in documentation order. */
-export const ENV_VARIABLE_NAMES: readonly string[] = Object.values(groups).flatMap((group) => Object.keys(group.in.shape));
+export const ENV_VARIABLE_NAMES: readonly string[] = groups.flatMap((group) => Object.keys(group.in.shape));
 
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   const problems: EnvProblem[] = [];
   const parse = <T>(schema: z.ZodType<T>): T | undefined => {
     const result = schema.safeParse(env);
     if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      problems.push({ name: String(issue.path[0]), problem: issue.message });
-    }
+    for (const issue of result.error.issues) problems.push({ name: String(issue.path[0]), problem: issue.message });
     return undefined;
   };
-  const probot = parse(groups.probot);
-  const store = parse(groups.store);
-  const llm = parse(groups.llm);
-  const budget = parse(groups.budget);
-  const worker = parse(groups.worker);
+  const probot = parse(probotSchema);
+  const store = parse(storeSchema);
+  const llm = parse(llmSchema);
+  const budget = parse(budgetSchema);
+  const worker = parse(workerSchema);
   if (!probot || !store || !llm || !budget || !worker) throw new EnvConfigError(problems);
-  return { probot, store, llm, budget, worker };
+  return { ...probot, ...store, ...llm, ...budget, ...worker } satisfies EnvConfig;
 }

@@ -19,32 +19,41 @@ describe("loadEnvConfig", () => {
   it("applies Moose defaults and leaves Probot's own defaults to Probot", () => {
     const config = loadEnvConfig({});
     expect(config).toEqual({
-      probot: {
-        appId: undefined,
-        privateKey: undefined,
-        privateKeyPath: undefined,
-        webhookSecret: undefined,
-        webhookProxyUrl: undefined,
-        webhookPath: undefined,
-        port: undefined,
-        host: undefined,
-        logLevel: undefined,
-        logFormat: undefined,
-        nodeEnv: undefined,
-        gheHost: undefined,
-      },
-      store: { databaseUrl: undefined, supabase: undefined, dataDir: ".moose" },
-      llm: { anthropicApiKey: undefined, openaiApiKey: undefined, openaiBaseUrl: undefined, modelsFile: undefined },
-      budget: { softUsd: 20, hardUsd: 50, emergencyUsd: 100 },
-      worker: { maxConcurrency: 3, sweepIntervalMs: 10000, leaseMs: 60000, workerId: undefined },
+      appId: undefined,
+      privateKey: undefined,
+      privateKeyPath: undefined,
+      webhookSecret: undefined,
+      webhookProxyUrl: undefined,
+      webhookPath: undefined,
+      port: undefined,
+      host: undefined,
+      logLevel: undefined,
+      logFormat: undefined,
+      nodeEnv: undefined,
+      gheHost: undefined,
+      databaseUrl: undefined,
+      supabaseUrl: undefined,
+      supabaseServiceRoleKey: undefined,
+      dataDir: ".moose",
+      anthropicApiKey: undefined,
+      openaiApiKey: undefined,
+      openaiBaseUrl: undefined,
+      modelsFile: undefined,
+      budgetSoftUsd: 20,
+      budgetHardUsd: 50,
+      budgetEmergencyUsd: 100,
+      maxConcurrency: 3,
+      sweepIntervalMs: 10000,
+      leaseMs: 60000,
+      workerId: undefined,
     });
   });
 
   it("treats blank values as unset", () => {
     const config = loadEnvConfig({ PORT: "", MOOSE_BUDGET_SOFT_USD: "  ", DATABASE_URL: "" });
-    expect(config.probot.port).toBeUndefined();
-    expect(config.budget.softUsd).toBe(20);
-    expect(config.store.databaseUrl).toBeUndefined();
+    expect(config.port).toBeUndefined();
+    expect(config.budgetSoftUsd).toBe(20);
+    expect(config.databaseUrl).toBeUndefined();
   });
 
   it("reads a complete, valid environment into camelCase groups", () => {
@@ -78,20 +87,40 @@ describe("loadEnvConfig", () => {
       MOOSE_WORKER_ID: "host-a:42",
       UNRELATED: "ignored",
     });
-    expect(config.probot).toMatchObject({ appId: 12345, privateKey: PEM.trim(), port: 8080, logLevel: "debug", nodeEnv: "production" });
-    expect(config.store).toEqual({
+    expect(config).toEqual({
+      appId: 12345,
+      privateKey: PEM.trim(),
+      privateKeyPath: "./app.pem",
+      webhookSecret: "s3cret",
+      webhookProxyUrl: "https://smee.io/abc",
+      webhookPath: "/api/github/webhooks",
+      port: 8080,
+      host: "0.0.0.0",
+      logLevel: "debug",
+      logFormat: "json",
+      nodeEnv: "production",
+      gheHost: "github.example.com",
       databaseUrl: "postgresql://moose:pw@db:5432/moose",
-      supabase: { url: "https://project.supabase.co", serviceRoleKey: "service-role" },
+      supabaseUrl: "https://project.supabase.co",
+      supabaseServiceRoleKey: "service-role",
       dataDir: "/var/lib/moose",
+      anthropicApiKey: "anthropic-key",
+      openaiApiKey: "openai-key",
+      openaiBaseUrl: "http://localhost:11434/v1",
+      modelsFile: "models.yml",
+      budgetSoftUsd: 5.5,
+      budgetHardUsd: 5.5,
+      budgetEmergencyUsd: 10,
+      maxConcurrency: 1,
+      sweepIntervalMs: 500,
+      leaseMs: 30000,
+      workerId: "host-a:42",
     });
-    expect(config.llm.openaiBaseUrl).toBe("http://localhost:11434/v1");
-    expect(config.budget).toEqual({ softUsd: 5.5, hardUsd: 5.5, emergencyUsd: 10 });
-    expect(config.worker).toEqual({ maxConcurrency: 1, sweepIntervalMs: 500, leaseMs: 30000, workerId: "host-a:42" });
   });
 
   it("accepts a base64-encoded private key, as Probot does", () => {
     const encoded = Buffer.from(PEM).toString("base64");
-    expect(loadEnvConfig({ PRIVATE_KEY: encoded }).probot.privateKey).toBe(encoded);
+    expect(loadEnvConfig({ PRIVATE_KEY: encoded }).privateKey).toBe(encoded);
   });
 
   it.each([
