@@ -174,10 +174,16 @@ export function readState(sandbox: Sandbox, name: string): string | undefined {
   }
 }
 
+/** A process that still runs; a zombie (terminated, waiting to be reaped by a PID 1 that may never reap) is not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
