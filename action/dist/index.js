@@ -39902,8 +39902,10 @@ ${run.output}`),
       await resetTo(git, start);
       return { ...report, result: verdict.outcome, reason: singleLine(verdict.reason) };
     }
-    if (uncommitted.length > 0) deps.log(`Discarding ${uncommitted.length} uncommitted path(s) Aider left behind`);
-    await resetTo(git, head);
+    if (uncommitted.length > 0) {
+      deps.log(`Discarding ${uncommitted.length} uncommitted path(s) Aider left behind`);
+      await resetTo(git, head);
+    }
     await git(
       [
         "-c",

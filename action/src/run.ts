@@ -127,8 +127,10 @@ export async function runWorkOrder(inputs: ActionInputs, deps: RunDeps): Promise
       return { ...report, result: verdict.outcome, reason: singleLine(verdict.reason) };
     }
 
-    if (uncommitted.length > 0) deps.log(`Discarding ${uncommitted.length} uncommitted path(s) Aider left behind`);
-    await resetTo(git, head);
+    if (uncommitted.length > 0) {
+      deps.log(`Discarding ${uncommitted.length} uncommitted path(s) Aider left behind`);
+      await resetTo(git, head);
+    }
     await git(
       [
         "-c", `user.name=${COMMITTER_NAME}`, "-c", `user.email=${COMMITTER_EMAIL}`, "-c", "commit.gpgsign=false",
