@@ -1,17 +1,13 @@
 // Owns reading a work order out of an issue: the shipped issue form's sections, or free-form Markdown headings.
 import { RISK_LEVELS } from "../config/repo-config.js";
-import type { RiskLevel } from "../store/store.js";
+import type { NewWorkOrder, RiskLevel } from "../store/store.js";
 import { sanitizeUntrustedText } from "./untrusted-text.js";
 
-export interface WorkOrderFields {
-  title: string;
-  description: string;
-  acceptanceCriteria: string[];
-  filesInScope: string[];
-  riskLevel: RiskLevel;
-  /** Issue numbers in the same repository. */
-  dependsOn: number[];
-}
+/** The parts of a work order an issue supplies; `dependsOn` holds issue numbers in the same repository. */
+export type WorkOrderFields = Pick<
+  NewWorkOrder,
+  "title" | "description" | "acceptanceCriteria" | "filesInScope" | "riskLevel" | "dependsOn"
+>;
 
 export type ParsedIssueBody =
   | { ok: true; fields: WorkOrderFields }
@@ -104,6 +100,7 @@ interface Sections extends Record<Section, string[]> {
 /**
  * Splits Markdown at recognised headings (`#`…`######`, a line that is only bold text, or `Label:` alone on a
  * line), ignoring anything inside fenced code. Unrecognised headings stay in the text of the section they are in.
+ * Risk and dependencies may also be answered inline (`Risk: high`).
  */
 function splitSections(text: string): Sections {
   const sections: Sections = {
@@ -129,8 +126,12 @@ function splitSections(text: string): Sections {
       if (fence === null) fence = fenceMatch[1];
       else if (fenceMatch[1][0] === fence[0] && fenceMatch[1].length >= fence.length) fence = null;
     }
-    const section = fence === null && !fenceMatch ? headingSection(line) : undefined;
-    if (section) {
+    const outsideCode = fence === null && !fenceMatch;
+    const inline = outsideCode ? inlineField(line) : undefined;
+    const section = outsideCode && !inline ? headingSection(line) : undefined;
+    if (inline) {
+      sections[inline.section].push(inline.value);
+    } else if (section) {
       flush();
       current = section;
     } else {
@@ -154,6 +155,16 @@ function headingSection(line: string): Section | undefined {
     .trim()
     .toLowerCase();
   return HEADING_TO_SECTION.get(name);
+}
+
+// One-line answers are usually written inline ("Risk: high", "**Depends on:** #12"); the text around them keeps
+// its section.
+const INLINE_SECTIONS: readonly Section[] = ["riskLevel", "dependsOn"];
+
+function inlineField(line: string): { section: Section; value: string } | undefined {
+  const match = /^[ \t]*(?:[-*][ \t]+)?(?:\*\*|__)?([A-Za-z][A-Za-z ]{2,20}?)[ \t]*(?::(?:\*\*|__)|(?:\*\*|__)?:)[ \t]*(\S.*)$/.exec(line);
+  const section = match?.[1] ? HEADING_TO_SECTION.get(match[1].trim().toLowerCase()) : undefined;
+  return section && INLINE_SECTIONS.includes(section) && match?.[2] ? { section, value: match[2].trim() } : undefined;
 }
 
 /** A section's text, or "" when it is one of the ways of saying "nothing". */
@@ -237,14 +248,19 @@ function parseFiles(texts: readonly string[], problems: string[]): string[] {
   return files;
 }
 
+/** Medium when unanswered; when the issue states several levels (form and inline), the highest one holds. */
 function parseRisk(texts: readonly string[], problems: string[]): RiskLevel {
-  const answer = texts.map(answerText).find(Boolean);
-  if (answer === undefined) return "medium";
-  const word = answer.replace(/[*_`]/g, "").trim().toLowerCase().split(/[\s:—–(-]+/)[0] ?? "";
-  const level = RISK_LEVELS.find((candidate) => candidate === word);
-  if (level) return level;
-  problems.push(`Risk level: expected ${RISK_LEVELS.join(", ")}, got ${JSON.stringify(answer.slice(0, 60))}`);
-  return "medium";
+  let highest: RiskLevel | undefined;
+  for (const answer of texts.map(answerText).filter(Boolean)) {
+    const word = answer.replace(/[*_`]/g, "").trim().toLowerCase().split(/[\s:—–(-]+/)[0] ?? "";
+    const level = RISK_LEVELS.find((candidate) => candidate === word);
+    if (!level) {
+      problems.push(`Risk level: expected ${RISK_LEVELS.join(", ")}, got ${JSON.stringify(answer.slice(0, 60))}`);
+    } else if (highest === undefined || RISK_LEVELS.indexOf(level) > RISK_LEVELS.indexOf(highest)) {
+      highest = level;
+    }
+  }
+  return highest ?? "medium";
 }
 
 function parseDependencies(texts: readonly string[], problems: string[]): number[] {

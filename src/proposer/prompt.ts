@@ -1,4 +1,5 @@
 // Owns the text Moose sends to the proposing LLM and the instruction the runner hands to Aider, untrusted parts fenced.
+import { sanitizeUntrustedText } from "../director/untrusted-text.js";
 import type { RiskLevel } from "../store/store.js";
 
 export interface ProposalWorkOrder {
@@ -48,19 +49,16 @@ const AIDER_DESCRIPTION_MAX_CHARS = 20_000;
 /** Below this many tokens of room, a truncated file shows too little to help, so it is left out instead. */
 const MIN_PARTIAL_FILE_TOKENS = 400;
 
-// Invisible format characters (zero-width, bidi overrides, tag characters) and control characters other than
-// tab/newline can hide instructions from a human reviewer while the model still reads them.
+// Repository files keep hidden characters (invisible format characters, controls other than tab/newline), made
+// visible, so the model sees exactly what is there (e.g. Trojan Source bidi marks) instead of reading around them.
 const HIDDEN = /[\p{Cf}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
 
-/** Issue text loses hidden characters outright: nothing legitimate in an issue needs them. */
-export function stripHiddenCharacters(text: string): string {
-  return text.replace(HIDDEN, "");
-}
-
-/** Repository files keep them, made visible, so the model sees exactly what is there (e.g. Trojan Source bidi marks). */
 function revealHiddenCharacters(text: string): string {
   return text.replace(HIDDEN, (ch) => `<U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}>`);
 }
+
+/** Issue and LLM text as a reviewer sees it on GitHub; length limits are applied here, by line, with a note. */
+const cleanText = (text: string): string => sanitizeUntrustedText(text, Number.POSITIVE_INFINITY);
 
 /**
  * Wraps untrusted text in a backtick fence longer than any backtick run inside it, so the text cannot close the
@@ -73,16 +71,16 @@ export function fenceUntrusted(label: string, text: string): string {
 }
 
 /** A path or title shown as a JSON string: newlines or quotes in hostile text cannot break out of its line. */
-const quoted = (text: string): string => JSON.stringify(stripHiddenCharacters(text.replace(/\s+/g, " ").trim()));
+const quoted = (text: string): string => JSON.stringify(cleanText(text.replace(/\s+/g, " ").trim()));
 
 function criteriaBlock(criteria: readonly string[]): string {
-  const numbered = criteria.map((c, i) => `${i + 1}. ${stripHiddenCharacters(c)}`).join("\n");
+  const numbered = criteria.map((c, i) => `${i + 1}. ${cleanText(c)}`).join("\n");
   return fenceUntrusted("Acceptance criteria", numbered || "(none given)");
 }
 
 /** The description's first lines within `maxChars`, fenced, with a note when it was cut. */
 function descriptionBlock(description: string, maxChars: number): string {
-  const clean = stripHiddenCharacters(description);
+  const clean = cleanText(description);
   const shown = truncateToChars(clean, maxChars);
   const note =
     shown.text.length < clean.length
@@ -207,6 +205,6 @@ export function renderAiderInstruction(input: { workOrder: ProposalWorkOrder; pr
     "",
     descriptionBlock(workOrder.description, AIDER_DESCRIPTION_MAX_CHARS),
     "",
-    fenceUntrusted(`Implementation plan proposed by ${proposedBy}`, stripHiddenCharacters(proposal)),
+    fenceUntrusted(`Implementation plan proposed by ${proposedBy}`, cleanText(proposal)),
   ].join("\n");
 }

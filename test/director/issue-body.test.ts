@@ -184,6 +184,24 @@ src/config/loader.ts, src/config/index.ts`;
     });
   });
 
+  it("reads risk and dependencies answered inline, leaving the surrounding text in its section", () => {
+    const body = "Make exports faster.\nRisk: High\n**Depends on:** #4, #5\nStream rows instead of buffering.\n\n## Criteria\n- Streams";
+    const fields = fieldsOf("x", body);
+    expect(fields.riskLevel).toBe("high");
+    expect(fields.dependsOn).toEqual([4, 5]);
+    expect(fields.description).toBe("Make exports faster.\nStream rows instead of buffering.");
+  });
+
+  it("takes the highest risk when the issue states several", () => {
+    const body = "### Description\n\nSmall fix.\nRisk: high\n\n### Acceptance criteria\n\n- ok\n\n### Risk level\n\nlow";
+    expect(fieldsOf("x", body).riskLevel).toBe("high");
+  });
+
+  it("does not read other inline labels as fields", () => {
+    const body = "Summary: exports are slow.\nNote: see logs.\n\n## Criteria\n- Fast";
+    expect(fieldsOf("x", body).description).toBe("Summary: exports are slow.\nNote: see logs.");
+  });
+
   it("keeps unrecognised headings as part of the section they are in", () => {
     const body = "## Context\nOld API.\n\n### Notes\nBe careful.\n\n## Criteria\n- New API";
     expect(fieldsOf("x", body).description).toBe("Old API.\n\n### Notes\nBe careful.");

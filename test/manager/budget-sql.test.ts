@@ -1,21 +1,9 @@
 // The budget reservation SQL (src/store/migrations/0002_budget.sql) on PGlite, and on PostgreSQL when DATABASE_URL is set.
-import { readdir, readFile } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const MIGRATIONS = new URL("../../src/store/migrations/", import.meta.url);
-
-/** The store engineer's 0001 when it exists; until then the one table 0002 refers to. */
-async function migrationSql(): Promise<string[]> {
-  const files = (await readdir(MIGRATIONS)).filter((f) => f.endsWith(".sql")).sort();
-  const first = files.find((f) => f.startsWith("0001"));
-  const base = first
-    ? await readFile(new URL(first, MIGRATIONS), "utf8")
-    : "create table work_orders (id uuid primary key default gen_random_uuid());";
-  return [base, await readFile(new URL("0002_budget.sql", MIGRATIONS), "utf8")];
-}
+import { budgetMigrations } from "./budget-db.js";
 
 interface Sql {
   query(text: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
@@ -106,7 +94,7 @@ function budgetContract(name: string, open: () => Promise<{ sql: Sql; close: () 
 
 async function openPglite() {
   const db = new PGlite();
-  for (const file of await migrationSql()) await db.exec(file);
+  for (const file of await budgetMigrations()) await db.exec(file);
   return {
     sql: { query: async (text: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(text, params)).rows },
     close: () => db.close(),
@@ -119,7 +107,7 @@ async function openPostgres(url: string) {
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema},public` });
-  for (const file of await migrationSql()) await pool.query(file);
+  for (const file of await budgetMigrations()) await pool.query(file);
   return {
     sql: { query: async (text: string, params?: unknown[]) => (await pool.query(text, params)).rows },
     pool,
