@@ -1,9 +1,8 @@
 // The budget reservation SQL (src/store/migrations/0002_budget.sql) on PGlite, and on PostgreSQL when DATABASE_URL is set.
 import { randomUUID } from "node:crypto";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { budgetMigrations } from "./budget-db.js";
+import { budgetMigrations, openPgliteLedger } from "./budget-db.js";
 
 interface Sql {
   query(text: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
@@ -93,8 +92,7 @@ function budgetContract(name: string, open: () => Promise<{ sql: Sql; close: () 
 }
 
 async function openPglite() {
-  const db = new PGlite();
-  for (const file of await budgetMigrations()) await db.exec(file);
+  const { db } = await openPgliteLedger();
   return {
     sql: { query: async (text: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(text, params)).rows },
     close: () => db.close(),
