@@ -1,5 +1,5 @@
 // End-to-end runs of the action's entry point (action/src/main.ts) against a real repository, a bare origin and the fake aider.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sandbox } from "./sandbox.js";
@@ -149,6 +149,8 @@ describe("runner action entry point", () => {
     expect(branch).toMatch(/^feature\/wo-1234abcd-[a-z0-9-]+$/);
     expect(branch).toBe("feature/wo-1234abcd-fix-rm-rf-touch-tmp-pwned-moose-quoted-s");
     expect(git(sandbox.work, "symbolic-ref", "--short", "HEAD")).toBe(branch);
+    expect(existsSync("/tmp/pwned-moose")).toBe(false);
+    expect(existsSync(`${sandbox.work}/pwned`)).toBe(false);
     // Aider's echo of the instruction cannot issue workflow commands or forge the result line.
     expect(run.stdout).not.toMatch(/^::set-output/m);
     expect(run.stdout).toMatch(/^aider\| ::set-output name=result::success$/m);

@@ -47,7 +47,8 @@ describe("workflow template", () => {
   it("runs on the moose runner, per work order, with minimal permissions and no persisted credentials", () => {
     const job = Object.values(workflow.jobs)[0];
     expect(job?.["runs-on"]).toEqual(["self-hosted", "moose"]);
-    expect(workflow["run-name"]).toContain("${{ inputs.work-order-id }}");
+    // The app finds a run whose dispatch reply was lost by this display_title.
+    expect(workflow["run-name"]).toBe("Moose WO ${{ inputs.work-order-id }} attempt ${{ inputs.attempt }}");
     expect(workflow.concurrency.group).toContain("${{ inputs.work-order-id }}");
     expect(workflow.permissions).toEqual({ contents: "write" });
     const checkout = job?.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
