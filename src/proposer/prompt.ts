@@ -113,8 +113,8 @@ export const PROPOSAL_SYSTEM_PROMPT = [
 
 /**
  * Builds the proposal prompt within `tokenBudget` (see CHARS_PER_TOKEN): the work order's fields fenced as untrusted
- * data, then the files in scope in order, whole while they fit, the first that does not fit cut at a line boundary,
- * the rest left out. The prompt ends by saying what was truncated, left out or missing.
+ * data, then the files in scope in order: whole when they fit, else cut at a line boundary while a useful part
+ * (MIN_PARTIAL_FILE_TOKENS) still fits, else left out. The prompt ends by saying what was truncated, left out or missing.
  */
 export function buildProposalPrompt(input: {
   workOrder: ProposalWorkOrder;
