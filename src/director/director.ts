@@ -104,8 +104,10 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
       details: { risk: fields.riskLevel, hard_stops: hardStops, labelled_by: sender },
     });
   }
-  // Also on a replay: the first attempt may have stopped between creating the row and posting the comment.
-  await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
+  // Also on a replay when the comment is missing: the first attempt may have stopped between row and comment.
+  if (created || workOrder.trackingCommentId === null) {
+    await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
+  }
   return created ? `work order created: ${decision.status}` : "ignored: issue already has an active work order";
 }
 

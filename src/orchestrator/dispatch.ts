@@ -1,0 +1,140 @@
+// Starting the runner: `workflow_dispatch` on the default branch, never blindly repeated after an ambiguous failure.
+import type { ProbotOctokit } from "probot";
+import type { RepoRef } from "../github/permissions.js";
+import {
+  MAX_DISPATCH_INPUT_CHARS,
+  encodeInstruction,
+  runDisplayTitle,
+  type RunnerInputs,
+} from "../runner/runner-contract.js";
+
+/** Pinned so the reply shape cannot change under us; this version returns the run id when asked. */
+export const GITHUB_API_VERSION = "2022-11-28";
+
+export class MissingWorkflowError extends Error {
+  constructor(readonly workflowFile: string, detail: string) {
+    super(`the runner workflow .github/workflows/${workflowFile} is missing or cannot be dispatched (${detail})`);
+    this.name = "MissingWorkflowError";
+  }
+}
+
+export class DispatchInputsTooLargeError extends Error {
+  constructor(readonly chars: number) {
+    super(
+      `the dispatch inputs are ${chars} characters even with the instruction compressed; GitHub accepts at most ` +
+        `${MAX_DISPATCH_INPUT_CHARS}. Narrow the work order (fewer files in scope or a shorter description).`,
+    );
+    this.name = "DispatchInputsTooLargeError";
+  }
+}
+
+/** A dispatch whose outcome is unknown (timeout, 5xx): look the run up before dispatching again. */
+export class AmbiguousDispatchError extends Error {
+  constructor(cause: unknown) {
+    super(`dispatch outcome unknown: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = "AmbiguousDispatchError";
+  }
+}
+
+export interface RunnerInputValues {
+  workOrderId: string;
+  attempt: number;
+  branch: string;
+  baseBranch: string;
+  title: string;
+  model: string;
+  files: readonly string[];
+  instruction: string;
+  timeoutMinutes: number;
+}
+
+function inputsSize(inputs: RunnerInputs): number {
+  return Object.values(inputs).reduce((sum, value) => sum + value.length, 0);
+}
+
+/**
+ * The dispatch inputs: ids, branch, attempt, model, scope and the instruction, never a secret. The instruction is
+ * sent as-is when everything fits GitHub's limit, compressed when only that fits, and refused otherwise.
+ */
+export function buildRunnerInputs(values: RunnerInputValues): RunnerInputs {
+  const plain: RunnerInputs = {
+    "work-order-id": values.workOrderId,
+    attempt: String(values.attempt),
+    branch: values.branch,
+    "base-branch": values.baseBranch,
+    title: values.title,
+    model: values.model,
+    files: values.files.join("\n"),
+    instruction: values.instruction,
+    "timeout-minutes": String(values.timeoutMinutes),
+  };
+  if (inputsSize(plain) <= MAX_DISPATCH_INPUT_CHARS) return plain;
+  const compressed = { ...plain, instruction: encodeInstruction(values.instruction) };
+  const size = inputsSize(compressed);
+  if (size > MAX_DISPATCH_INPUT_CHARS) throw new DispatchInputsTooLargeError(size);
+  return compressed;
+}
+
+export interface DispatchRequest {
+  workflowFile: string;
+  /** The default branch: the run uses the workflow file as it is there, never a Moose-written version. */
+  ref: string;
+  inputs: RunnerInputs;
+}
+
+export interface DispatchedRun {
+  runId: number;
+  runUrl: string | null;
+}
+
+export async function dispatchRunnerWorkflow(octokit: ProbotOctokit, repo: RepoRef, request: DispatchRequest): Promise<DispatchedRun | null> {
+  let response;
+  try {
+    response = await octokit.request("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", {
+      ...repo,
+      workflow_id: request.workflowFile,
+      ref: request.ref,
+      inputs: request.inputs,
+      return_run_details: true,
+      headers: { "x-github-api-version": GITHUB_API_VERSION },
+      // A replayed POST could start a second run; ambiguity is resolved by looking the run up instead.
+      request: { retries: 0 },
+    } as never);
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    const message = (error as Error).message ?? "";
+    if (status === 404) throw new MissingWorkflowError(request.workflowFile, "not found on the default branch");
+    if (status === 422 && /workflow_dispatch/i.test(message)) {
+      throw new MissingWorkflowError(request.workflowFile, "it has no workflow_dispatch trigger");
+    }
+    if (status === 422 && /unexpected inputs/i.test(message)) {
+      throw new MissingWorkflowError(request.workflowFile, `its inputs are out of date: ${message.slice(0, 200)}`);
+    }
+    if (status !== undefined && status < 500 && status !== 408 && status !== 429) throw error;
+    throw new AmbiguousDispatchError(error);
+  }
+  const data = (response.data ?? {}) as { workflow_run_id?: number; html_url?: string };
+  if (typeof data.workflow_run_id === "number") return { runId: data.workflow_run_id, runUrl: data.html_url ?? null };
+  return null; // 204 from a server that does not return run details: the caller finds the run by its title.
+}
+
+/** Finds this attempt's run by the `run-name` the workflow template gives it. */
+export async function findDispatchedRun(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  workflowFile: string,
+  workOrderId: string,
+  attempt: number,
+  since: Date,
+): Promise<DispatchedRun | null> {
+  const title = runDisplayTitle(workOrderId, attempt);
+  const { data } = await octokit.rest.actions.listWorkflowRuns({
+    ...repo,
+    workflow_id: workflowFile,
+    event: "workflow_dispatch",
+    created: `>=${new Date(since.getTime() - 60_000).toISOString()}`,
+    per_page: 100,
+  });
+  const run = data.workflow_runs.find((candidate) => candidate.display_title === title);
+  return run ? { runId: run.id, runUrl: run.html_url } : null;
+}
