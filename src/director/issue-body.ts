@@ -53,6 +53,8 @@ const EMPTY_ANSWERS = new Set(["_no response_", "none", "n/a", "na", "-", "no", 
 
 export const MISSING_DESCRIPTION = "Description (what should change, and why)";
 export const MISSING_ACCEPTANCE_CRITERIA = "Acceptance criteria (a list of checkable statements)";
+// Required because the runner only lets Aider change these paths: with none, no change could ever be accepted.
+export const MISSING_FILES_IN_SCOPE = "Files in scope (the files or folders Moose may change, one per line)";
 
 export function parseIssueBody(title: string, body: string | null): ParsedIssueBody {
   const sections = splitSections(sanitizeUntrustedText(body ?? "", ISSUE_LIMITS.bodyChars));
@@ -77,6 +79,7 @@ export function parseIssueBody(title: string, body: string | null): ParsedIssueB
   const missing: string[] = [];
   if (description.trim() === "") missing.push(MISSING_DESCRIPTION);
   if (acceptanceCriteria.length === 0) missing.push(MISSING_ACCEPTANCE_CRITERIA);
+  if (filesInScope.length === 0 && !problems.some((p) => p.startsWith("Files in scope"))) missing.push(MISSING_FILES_IN_SCOPE);
   if (missing.length > 0 || problems.length > 0) return { ok: false, missing, problems };
 
   return {
