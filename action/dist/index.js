@@ -39637,6 +39637,12 @@ function runAider(options) {
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
+    const onCancel = (signal) => {
+      killGroup("SIGKILL");
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onCancel);
+    process.once("SIGTERM", onCancel);
     let killTimer;
     const timeoutTimer = setTimeout(() => {
       timedOut = true;
@@ -39648,6 +39654,8 @@ function runAider(options) {
       settled = true;
       clearTimeout(timeoutTimer);
       if (killTimer) clearTimeout(killTimer);
+      process.off("SIGINT", onCancel);
+      process.off("SIGTERM", onCancel);
       killGroup("SIGKILL");
       resolve2({ ...run, timedOut, output: output2, durationMs: performance.now() - started });
     };

@@ -158,6 +158,14 @@ export function runAider(options: RunAiderOptions): Promise<ProcessRun> {
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
 
+    // Aider runs in its own group, so a cancelled job's signal to this process would not reach it: pass it on.
+    const onCancel = (signal: NodeJS.Signals) => {
+      killGroup("SIGKILL");
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onCancel);
+    process.once("SIGTERM", onCancel);
+
     let killTimer: NodeJS.Timeout | undefined;
     const timeoutTimer = setTimeout(() => {
       timedOut = true;
@@ -170,6 +178,8 @@ export function runAider(options: RunAiderOptions): Promise<ProcessRun> {
       settled = true;
       clearTimeout(timeoutTimer);
       if (killTimer) clearTimeout(killTimer);
+      process.off("SIGINT", onCancel);
+      process.off("SIGTERM", onCancel);
       killGroup("SIGKILL");
       resolve({ ...run, timedOut, output, durationMs: performance.now() - started });
     };

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sandbox } from "./sandbox.js";
-import { TOKEN, WORK_ORDER_ID, createSandbox, git, isAlive, originRefs, readState, runAction } from "./sandbox.js";
+import { TOKEN, WORK_ORDER_ID, createSandbox, exitedWithin, git, originRefs, readState, runAction } from "./sandbox.js";
 
 const WORK_REF = `refs/heads/moose-work/wo-${WORK_ORDER_ID}-a1`;
 let sandbox: Sandbox;
@@ -107,9 +107,31 @@ describe("runner action entry point", () => {
     const childPid = Number(readState(sandbox, "child.pid"));
     expect(aiderPid).toBeGreaterThan(0);
     expect(childPid).toBeGreaterThan(0);
-    expect(isAlive(aiderPid)).toBe(false);
-    expect(isAlive(childPid)).toBe(false);
+    expect(await exitedWithin(aiderPid, 1_000)).toBe(true);
+    expect(await exitedWithin(childPid, 1_000)).toBe(true);
     expectNothingPushed(sandbox, main);
+  });
+
+  it("takes Aider's process group down with it when the job is cancelled", async () => {
+    sandbox = createSandbox();
+    const s = sandbox;
+    const main = git(s.origin, "rev-parse", "main");
+    const cancelWhenAiderRuns = (pid: number) => {
+      const poll = setInterval(() => {
+        // aider.pid is written after child.pid, so both exist once it does.
+        if (!readState(s, "aider.pid")) return;
+        clearInterval(poll);
+        process.kill(pid, "SIGTERM");
+      }, 50);
+    };
+    const run = await runAction(s, { scenario: "hang", inputs: { "timeout-minutes": "5" }, onStart: cancelWhenAiderRuns });
+
+    expect(run.code).toBe(143);
+    expect(Number(readState(s, "child.pid"))).toBeGreaterThan(0);
+    expect(run.durationMs).toBeLessThan(20_000);
+    expect(await exitedWithin(Number(readState(s, "aider.pid")), 1_000)).toBe(true);
+    expect(await exitedWithin(Number(readState(s, "child.pid")), 1_000)).toBe(true);
+    expectNothingPushed(s, main);
   });
 
   it("refuses an edit under .github/workflows/, reverts it and lists it", async () => {

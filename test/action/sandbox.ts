@@ -119,6 +119,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Put the fake aider on PATH (default true). */
   aiderOnPath?: boolean;
+  /** Called with the action's process id once it runs. */
+  onStart?: (pid: number) => void;
 }
 
 /** Runs the entry point with only the variables a runner step would have (no GITHUB_* from the host leaks in). */
@@ -153,6 +155,7 @@ export function runAction(sandbox: Sandbox, options: RunOptions = {}): Promise<A
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
     child.on("error", reject);
+    if (child.pid !== undefined) options.onStart?.(child.pid);
     child.on("close", (code) => {
       resolvePromise({
         code,
@@ -187,4 +190,14 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Polls until the process is gone: SIGKILL is delivered asynchronously, and a loaded machine may take a moment. */
+export async function exitedWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
 }
