@@ -1,7 +1,7 @@
 // The Probot app function: validates configuration, opens the store, starts the worker, and records webhooks.
 import type { ApplicationFunctionOptions, Probot } from "probot";
 import { loadEnvConfig } from "./config/env.js";
-import { createRuntime, type MooseRuntime } from "./orchestrator/runtime.js";
+import { createRuntime, pipelineConfigFromEnv, type MooseRuntime } from "./orchestrator/runtime.js";
 import { openStore } from "./store/open-store.js";
 import { RECORDED_EVENTS } from "./webhooks/route-event.js";
 
@@ -14,13 +14,20 @@ export function mooseRuntimeOf(app: Probot): MooseRuntime | undefined {
 
 export default async function mooseApp(app: Probot, _options?: ApplicationFunctionOptions): Promise<void> {
   const env = loadEnvConfig(process.env);
+  const pipeline = pipelineConfigFromEnv(env);
   const store = await openStore({
     databaseUrl: env.databaseUrl,
     supabaseUrl: env.supabaseUrl,
     supabaseServiceRoleKey: env.supabaseServiceRoleKey,
     dataDir: env.dataDir,
   });
-  const runtime = createRuntime(app, { store, leaseMs: env.leaseMs, sweepIntervalMs: env.sweepIntervalMs });
+  const runtime = createRuntime(app, {
+    store,
+    pipeline,
+    leaseMs: env.leaseMs,
+    sweepIntervalMs: env.sweepIntervalMs,
+    ...(env.workerId ? { workerId: env.workerId } : {}),
+  });
   runtimes.set(app, runtime);
 
   // Handlers only persist the delivery and wake the worker: GitHub gets its answer in milliseconds, and a crash

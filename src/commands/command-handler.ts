@@ -3,14 +3,17 @@ import type { Context } from "probot";
 import { ensureProject } from "../director/director.js";
 import { hasWriteAccess } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
-import { NOT_STARTED_STATUSES, type WorkOrder } from "../store/store.js";
+import { findModel, type ModelCatalog } from "../manager/model-catalog.js";
+import { nextModel } from "../manager/routing.js";
+import type { PipelineConfig } from "../orchestrator/stage-context.js";
+import { WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import { parseMooseCommand, type MooseCommand } from "./parse-command.js";
 
 type CommentContext = Context<"issue_comment.created">;
 
-export async function handleCommentCommand(context: CommentContext, services: MooseServices): Promise<string> {
+export async function handleCommentCommand(context: CommentContext, services: MooseServices, pipeline: PipelineConfig): Promise<string> {
   // Moose's own comments (and every other bot's) never trigger anything: no loops.
   if (context.isBot || context.payload.comment.user?.type === "Bot") return "ignored: bot comment";
   const parsed = parseMooseCommand(context.payload.comment.body);
@@ -41,43 +44,96 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
   }
 
   await react(context, commentId, "+1");
-  const outcome = await runCommand(parsed.command, workOrder, commenter, services);
+  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline);
   await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
   return outcome;
 }
 
-async function runCommand(command: MooseCommand, workOrder: WorkOrder, commenter: string, services: MooseServices): Promise<string> {
+/** Statuses from which `/moose retry` starts a new attempt: the last one ended, or a human stopped it. */
+const RETRYABLE_STATUSES = ["escalated", "checks_failed", "checks_passed", "pr_open"] as const satisfies readonly WorkOrderStatus[];
+/** Statuses `/moose cancel` can stop: anything not already finished. */
+const CANCELLABLE_STATUSES = WORK_ORDER_STATUSES.filter((s) => s !== "completed" && s !== "cancelled");
+
+async function runCommand(
+  command: MooseCommand,
+  workOrder: WorkOrder,
+  commenter: string,
+  services: MooseServices,
+  pipeline: PipelineConfig,
+): Promise<string> {
   const { store } = services;
+  const progress = (text: string) => withProgress(workOrder, "command", text, services.now());
+  const resolve = () => store.resolveEscalations(workOrder.id, commenter);
   switch (command.name) {
     case "approve": {
+      // Approval also lifts a budget stop: the work order may then spend up to the emergency limit.
+      const budgetStop = workOrder.status === "escalated" && (await store.listOpenEscalations(workOrder.id)).some((e) => e.type === "budget");
       const approved = await store.transitionWorkOrder({
         id: workOrder.id,
-        from: ["awaiting_approval"],
+        from: budgetStop ? ["escalated"] : ["awaiting_approval"],
         to: "approved",
-        patch: {
-          metadata: { approved_by: commenter, ...withProgress(workOrder, "director", `approved by @${commenter}`, services.now()) },
-        },
+        patch: { metadata: { approved_by: commenter, approved_via: "command", ...progress(`approved by @${commenter}`) } },
       });
       if (!approved) return `ignored: approve while ${workOrder.status}`;
+      await resolve();
       await store.recordDecision({ workOrderId: workOrder.id, agent: "director", decision: "approved", reason: `approved by @${commenter}`, details: {} });
       return "work order approved";
     }
     case "cancel": {
       const cancelled = await store.transitionWorkOrder({
         id: workOrder.id,
-        from: NOT_STARTED_STATUSES,
+        from: CANCELLABLE_STATUSES,
         to: "cancelled",
-        patch: { metadata: withProgress(workOrder, "director", `cancelled by @${commenter}`, services.now()) },
+        patch: { metadata: progress(`cancelled by @${commenter}`) },
       });
       if (!cancelled) return `ignored: cancel while ${workOrder.status}`;
+      await resolve();
       await store.recordDecision({ workOrderId: workOrder.id, agent: "director", decision: "cancelled", reason: `cancelled by @${commenter}`, details: {} });
       return "work order cancelled";
     }
     case "status":
       return "status refreshed";
-    case "retry":
-      return `ignored: retry while ${workOrder.status}`;
+    case "retry": {
+      const plan = planRetry(command, workOrder, pipeline.catalog);
+      if ("refused" in plan) return `refused: ${plan.refused}`;
+      const retried = await store.transitionWorkOrder({
+        id: workOrder.id,
+        from: RETRYABLE_STATUSES,
+        to: "approved",
+        patch: {
+          // A new runner attempt only when the last one reached the runner; a failed proposal reuses its number.
+          attempt: workOrder.runId !== null ? workOrder.attempt + 1 : workOrder.attempt,
+          metadata: { ...plan.metadata, dispatch: null, retried_by: commenter, ...progress(`retry requested by @${commenter}: ${plan.describe}`) },
+        },
+      });
+      if (!retried) return `ignored: retry while ${workOrder.status}`;
+      await resolve();
+      await store.recordDecision({ workOrderId: workOrder.id, agent: "manager", decision: "retry", reason: `@${commenter}: ${plan.describe}`, details: plan.metadata });
+      return "work order retried";
+    }
   }
+}
+
+/** What a retry changes: the same model, a model the maintainer named (it must be routable), or the next one up. */
+export function planRetry(
+  command: Extract<MooseCommand, { name: "retry" }>,
+  workOrder: WorkOrder,
+  catalog: ModelCatalog,
+): { metadata: Record<string, unknown>; describe: string } | { refused: string } {
+  const current = typeof workOrder.metadata.model === "string" ? workOrder.metadata.model : undefined;
+  if (command.model) {
+    const routable = new Set([...catalog.routing.map((band) => band.model), ...catalog.escalation]);
+    if (!routable.has(command.model) || !findModel(catalog, command.model)) {
+      return { refused: `model ${command.model} is not in the routing table` };
+    }
+    return { metadata: { requested_model: command.model }, describe: `with ${command.model}` };
+  }
+  if (command.escalate) {
+    const next = current ? nextModel(catalog, current, []) : null;
+    if (!next) return { refused: `no stronger model than ${current ?? "the routed one"} is available` };
+    return { metadata: { requested_model: next.id }, describe: `escalated to ${next.id}` };
+  }
+  return { metadata: current ? { requested_model: current } : {}, describe: current ? `same model (${current})` : "same routing" };
 }
 
 async function react(context: CommentContext, commentId: number, content: "+1" | "confused"): Promise<void> {

@@ -31,7 +31,7 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
   const labelName = payload.label?.name;
   if (!labelName) return "ignored: no label";
 
-  const loaded = await loadRepoConfig(context);
+  const loaded = await loadRepoConfig(context.octokit, context.repo());
   const triggerLabel = loaded.ok ? loaded.config.trigger_label : loaded.triggerLabel;
   if (!sameLabel(labelName, triggerLabel)) return "ignored: not the trigger label";
 
@@ -91,7 +91,7 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
       labelled_by: sender,
       hard_stops: hardStops,
       approval_reason: decision.reason,
-      ...(decision.status === "approved" ? { approved_by: sender } : {}),
+      ...(decision.status === "approved" ? { approved_by: sender, approved_via: "policy" } : {}),
       ...withProgress({ metadata: {} }, "director", decision.reason, services.now()),
     },
   });
@@ -114,7 +114,7 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
 /** `issues.unlabeled` with the trigger label, or `issues.closed`: cancels a work order that has not started. */
 export async function cancelForIssue(context: IssuesContext, services: MooseServices, why: string): Promise<string> {
   if (context.name === "issues" && context.payload.action === "unlabeled") {
-    const loaded = await loadRepoConfig(context);
+    const loaded = await loadRepoConfig(context.octokit, context.repo());
     const triggerLabel = loaded.ok ? loaded.config.trigger_label : loaded.triggerLabel;
     if (!sameLabel((context.payload as { label?: { name?: string } }).label?.name ?? "", triggerLabel)) {
       return "ignored: not the trigger label";

@@ -1,24 +1,26 @@
 // Reads `.github/moose.yml` from the default branch through Probot's config loader and validates it.
-import type { Context } from "probot";
+import type { ProbotOctokit } from "probot";
 import { parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import type { RepoRef } from "./permissions.js";
 
 export type LoadedRepoConfig = { ok: true; config: RepoConfig } | { ok: false; error: string; triggerLabel: string };
 
-export const REPO_CONFIG_FILE = "moose.yml";
+export const REPO_CONFIG_PATH = ".github/moose.yml";
 
 /**
- * Loads and validates the repository's configuration. An unreadable or invalid file yields `ok: false` with a
- * message naming the file; `triggerLabel` is the label the file asked for when that much was readable, so a broken
- * file is still reported only on Moose's own label.
+ * Loads and validates the repository's configuration the way `context.config("moose.yml")` does (default branch,
+ * falling back to the owner's `.github` repository, `_extends` honoured), but usable outside a webhook context.
+ * An unreadable or invalid file yields `ok: false` with a message naming the file; `triggerLabel` is the label the
+ * file asked for when that much was readable, so a broken file is still reported only on Moose's own label.
  */
-export async function loadRepoConfig(context: Context): Promise<LoadedRepoConfig> {
-  const { owner, repo } = context.repo();
-  const source = `${owner}/${repo}:.github/${REPO_CONFIG_FILE}`;
+export async function loadRepoConfig(octokit: ProbotOctokit, repo: RepoRef): Promise<LoadedRepoConfig> {
+  const source = `${repo.owner}/${repo.repo}:${REPO_CONFIG_PATH}`;
   let raw: unknown;
   try {
-    raw = await context.config(REPO_CONFIG_FILE);
+    const { config, files } = await octokit.config.get({ ...repo, path: REPO_CONFIG_PATH });
+    raw = files.some((file) => file.config !== null) ? config : null;
   } catch (error) {
-    // HTTP failures (other than a missing file, which Probot maps to null) are transient: let the event retry.
+    // HTTP failures (other than a missing file, which the loader maps to "no file") are transient: retry the event.
     if (typeof (error as { status?: unknown }).status === "number") throw error;
     return { ok: false, error: `${source}: the file is not valid YAML (${firstLine(error)})`, triggerLabel: "moose" };
   }

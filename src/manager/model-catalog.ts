@@ -33,6 +33,8 @@ const modelSchema = z.strictObject({
   max_output_tokens: z.number().int().positive(),
   /** The most prompt tokens Moose sends this model (a budget Moose chooses, at most the model's window). */
   context_tokens: z.number().int().positive(),
+  /** Work orders in flight on this model at once, across every instance; absent means only the global limit. */
+  max_concurrency: z.number().int().positive().optional(),
   retired: z.boolean().default(false),
   /** From this UTC date on the model counts as retired without anyone editing the file. */
   retires_on: isoDate.optional(),

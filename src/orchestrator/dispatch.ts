@@ -1,12 +1,19 @@
 // Starting the runner: `workflow_dispatch` on the default branch, never blindly repeated after an ambiguous failure.
+import { readFileSync } from "node:fs";
 import type { ProbotOctokit } from "probot";
+import { RETRY_OPTIONS, escalateWorkOrder } from "../escalations/escalate.js";
 import type { RepoRef } from "../github/permissions.js";
 import {
   MAX_DISPATCH_INPUT_CHARS,
   encodeInstruction,
   runDisplayTitle,
+  workOrderBranchName,
   type RunnerInputs,
 } from "../runner/runner-contract.js";
+import type { WorkOrder } from "../store/store.js";
+import { withProgress } from "../tracking/tracking-comment.js";
+import { refreshTrackingComment } from "../tracking/tracking-sync.js";
+import type { StageContext, StageOutcome } from "./stage-context.js";
 
 /** Pinned so the reply shape cannot change under us; this version returns the run id when asked. */
 export const GITHUB_API_VERSION = "2022-11-28";
@@ -137,4 +144,122 @@ export async function findDispatchedRun(
   });
   const run = data.workflow_runs.find((candidate) => candidate.display_title === title);
   return run ? { runId: run.id, runUrl: run.html_url } : null;
+}
+
+/** After this long without the run showing up, an earlier dispatch is taken as never having happened. */
+const RUN_LOOKUP_GRACE_MS = 5 * 60_000;
+
+const RUNNER_WORKFLOW_TEMPLATE = new URL("../../action/templates/workflows/moose.yml", import.meta.url);
+
+function missingWorkflowMessage(error: MissingWorkflowError): string {
+  let template = "";
+  try {
+    template = readFileSync(RUNNER_WORKFLOW_TEMPLATE, "utf8");
+  } catch {
+    // The template ships with Moose; without it the message still names the file and the README section.
+  }
+  return [
+    `Moose could not start the runner: ${error.message}.`,
+    "",
+    `Add \`.github/workflows/${error.workflowFile}\` to the default branch (the README's "Install the runner workflow" section explains the runner it needs).`,
+    ...(template ? ["", "<details><summary>The file to add</summary>", "", "```yaml", template.trimEnd(), "```", "", "</details>"] : []),
+  ].join("\n");
+}
+
+/** The dispatch stage: start this attempt's run once, and record its id so the run can be followed. */
+export async function dispatchWorkOrder(stage: StageContext, workOrder: WorkOrder): Promise<StageOutcome> {
+  const { services, pipeline, octokit, repo, project, config } = stage;
+  const { store } = services;
+  const workflowFile = config.workflow;
+  const branch = workOrder.branch ?? workOrderBranchName(workOrder.id, workOrder.title);
+
+  const started = async (run: DispatchedRun): Promise<StageOutcome> => {
+    const running = await store.transitionWorkOrder({
+      id: workOrder.id,
+      from: ["dispatching"],
+      to: "running",
+      leaseOwner: services.workerId,
+      patch: {
+        runId: run.runId,
+        branch,
+        metadata: {
+          run_url: run.runUrl,
+          ...withProgress(workOrder, "orchestrator", `runner started (attempt ${workOrder.attempt}): ${run.runUrl ?? `run ${run.runId}`}`, services.now()),
+        },
+      },
+    });
+    if (!running) return { kind: "stopped", reason: "lease lost" };
+    await store.recordDecision({
+      workOrderId: workOrder.id,
+      agent: "orchestrator",
+      decision: "dispatched",
+      reason: `workflow ${workflowFile} run ${run.runId}`,
+      details: { run_id: run.runId, attempt: workOrder.attempt, branch },
+    });
+    await refreshTrackingComment(services, octokit, repo, workOrder.id);
+    return { kind: "stopped", reason: "running on the runner" };
+  };
+
+  // An earlier try of this attempt may have started a run whose reply was lost: find it before dispatching again.
+  const previous = workOrder.metadata.dispatch;
+  if (isDispatchMark(previous) && previous.attempt === workOrder.attempt) {
+    const since = new Date(previous.at);
+    const found = await findDispatchedRun(octokit, repo, workflowFile, workOrder.id, workOrder.attempt, since);
+    if (found) return started(found);
+    if (services.now().getTime() - since.getTime() < RUN_LOOKUP_GRACE_MS) return { kind: "snooze", reason: "dispatched run not visible yet" };
+  }
+
+  let inputs;
+  try {
+    inputs = buildRunnerInputs({
+      workOrderId: workOrder.id,
+      attempt: workOrder.attempt,
+      branch,
+      baseBranch: project.defaultBranch,
+      title: workOrder.title,
+      model: String(workOrder.metadata.aider_model ?? workOrder.metadata.model ?? ""),
+      files: workOrder.filesInScope,
+      instruction: String(workOrder.metadata.instruction ?? ""),
+      timeoutMinutes: pipeline.runnerTimeoutMinutes,
+    });
+  } catch (error) {
+    if (!(error instanceof DispatchInputsTooLargeError)) throw error;
+    await escalateWorkOrder(services, octokit, repo, workOrder, {
+      type: "dispatch",
+      severity: "medium",
+      message: `The runner cannot be started: ${error.message}`,
+      options: [{ command: "/moose retry", effect: "propose again (after narrowing the issue)" }, RETRY_OPTIONS[2]!],
+    });
+    return { kind: "stopped", reason: "instruction too large" };
+  }
+
+  const mark: DispatchMark = { attempt: workOrder.attempt, at: services.now().toISOString() };
+  await store.updateWorkOrder(workOrder.id, { metadata: { dispatch: mark } });
+  try {
+    const run =
+      (await dispatchRunnerWorkflow(octokit, repo, { workflowFile, ref: project.defaultBranch, inputs })) ??
+      (await findDispatchedRun(octokit, repo, workflowFile, workOrder.id, workOrder.attempt, new Date(mark.at)));
+    return run ? started(run) : { kind: "snooze", reason: "dispatched run not visible yet" };
+  } catch (error) {
+    if (error instanceof AmbiguousDispatchError) return { kind: "snooze", reason: error.message };
+    if (!(error instanceof MissingWorkflowError)) throw error;
+    // Nothing was started, so a later retry may dispatch without looking for this attempt's run first.
+    await store.updateWorkOrder(workOrder.id, { metadata: { dispatch: null } });
+    await escalateWorkOrder(services, octokit, repo, workOrder, {
+      type: "missing_workflow",
+      severity: "high",
+      message: missingWorkflowMessage(error),
+      options: [{ command: "/moose retry", effect: "dispatch again once the workflow is on the default branch" }, RETRY_OPTIONS[2]!],
+    });
+    return { kind: "stopped", reason: "missing workflow" };
+  }
+}
+
+interface DispatchMark {
+  attempt: number;
+  at: string;
+}
+
+function isDispatchMark(value: unknown): value is DispatchMark {
+  return typeof value === "object" && value !== null && typeof (value as DispatchMark).attempt === "number" && typeof (value as DispatchMark).at === "string";
 }

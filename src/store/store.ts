@@ -140,6 +140,69 @@ export interface Decision extends Required<DecisionInput> {
   createdAt: Date;
 }
 
+export type EscalationSeverity = "low" | "medium" | "high" | "critical";
+
+export interface Escalation {
+  id: string;
+  workOrderId: string;
+  type: string;
+  severity: EscalationSeverity;
+  message: string;
+  /** The `/moose …` commands that resolve it, as shown to the user. */
+  resolutionOptions: string[];
+  status: "open" | "resolved";
+  resolvedBy: string | null;
+  createdAt: Date;
+  resolvedAt: Date | null;
+}
+
+export interface NewEscalation {
+  workOrderId: string;
+  type: string;
+  severity: EscalationSeverity;
+  message: string;
+  resolutionOptions: string[];
+}
+
+/** One LLM call's cost (`cost_tracking`). `costUsd` is null only when the price is unknown, never 0 for unknown. */
+export interface CostRecord {
+  workOrderId: string | null;
+  stage: "proposal" | "aider";
+  provider: string;
+  model: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+  costUsd: number | null;
+  /** True when the cost is an estimate (e.g. the reserved upper bound of a call whose usage was lost). */
+  costEstimated: boolean;
+  latencyMs: number | null;
+  attempt: number;
+}
+
+export interface StartWorkOrderInput {
+  id: string;
+  owner: string;
+  model: string;
+  /** Work orders in flight (proposing → publishing) across every instance, including this one once started. */
+  globalLimit: number;
+  /** In-flight work orders on this model; undefined means no per-model limit. */
+  modelLimit?: number;
+  patch?: WorkOrderPatch;
+}
+
+export interface OutcomeRecord {
+  workOrderId: string;
+  attempt: number;
+  model: string | null;
+  complexity: number | null;
+  success: boolean;
+  costUsd: number | null;
+  durationMs: number | null;
+  details?: Record<string, unknown>;
+}
+
 export interface Store {
   /** Which adapter this is, for logs and the README's verification table. */
   readonly kind: "postgres" | "pglite" | "supabase";
@@ -187,6 +250,28 @@ export interface Store {
 
   recordDecision(input: DecisionInput): Promise<Decision>;
   listDecisions(workOrderId: string): Promise<Decision[]>;
+
+  /**
+   * Moves a leased `approved` work order to `proposing` if global and per-model capacity allow, atomically across
+   * instances (a SQL function serialises the count and the update). `"capacity"` when full; null when the lease or
+   * status no longer match.
+   */
+  startWorkOrder(input: StartWorkOrderInput): Promise<WorkOrder | "capacity" | null>;
+
+  /** Budget ledger (migration 0002): reservation id, or null when `amountUsd` would pass `limitUsd`. */
+  reserveBudget(input: { month: string; workOrderId: string | null; amountUsd: number; limitUsd: number }): Promise<string | null>;
+  settleBudget(reservationId: string, actualUsd: number): Promise<void>;
+  releaseBudget(reservationId: string): Promise<void>;
+  monthSpend(month: string): Promise<{ spentUsd: number; reservedUsd: number }>;
+  recordCost(cost: CostRecord): Promise<void>;
+  listCosts(workOrderId: string): Promise<CostRecord[]>;
+
+  createEscalation(input: NewEscalation): Promise<Escalation>;
+  listOpenEscalations(workOrderId: string): Promise<Escalation[]>;
+  /** Resolves every open escalation of the work order; returns how many were open. */
+  resolveEscalations(workOrderId: string, resolvedBy: string): Promise<number>;
+
+  recordOutcome(outcome: OutcomeRecord): Promise<void>;
 
   close(): Promise<void>;
 }

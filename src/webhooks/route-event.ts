@@ -4,12 +4,13 @@ import { handleCommentCommand } from "../commands/command-handler.js";
 import { cancelForIssue, directLabeledIssue } from "../director/director.js";
 import { eventName } from "../orchestrator/event-queue.js";
 import type { MooseServices } from "../orchestrator/services.js";
+import type { PipelineConfig } from "../orchestrator/stage-context.js";
 import type { GithubEvent } from "../store/store.js";
 
 /** The deliveries Moose records; everything else is never stored. */
 export const RECORDED_EVENTS = ["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created"] as const;
 
-export async function routeEvent(event: GithubEvent, services: MooseServices): Promise<string> {
+export async function routeEvent(event: GithubEvent, services: MooseServices, pipeline: PipelineConfig): Promise<string> {
   if (event.installationId === null) return "ignored: no installation";
   const octokit = await services.octokitFor(event.installationId);
   const log = services.log.child({ delivery: event.deliveryId });
@@ -24,7 +25,7 @@ export async function routeEvent(event: GithubEvent, services: MooseServices): P
     case "issues.closed":
       return cancelForIssue(context as Context<"issues.closed">, services, "the issue was closed");
     case "issue_comment.created":
-      return handleCommentCommand(context as Context<"issue_comment.created">, services);
+      return handleCommentCommand(context as Context<"issue_comment.created">, services, pipeline);
     default:
       return "ignored: unhandled event";
   }
