@@ -39376,8 +39376,8 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// action/src/inputs.ts
-var INPUT_NAMES = [
+// src/runner/runner-contract.ts
+var RUNNER_INPUT_NAMES = [
   "work-order-id",
   "attempt",
   "branch",
@@ -39388,26 +39388,29 @@ var INPUT_NAMES = [
   "instruction",
   "timeout-minutes"
 ];
-var MAX_INSTRUCTION_BYTES = 1e6;
-var MAX_FILES = 200;
 var GZ64_PREFIX = "gz64:";
-var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-var PR_BRANCH = /^feature\/wo-([0-9a-f]{8})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
-var BASE_BRANCH = /^(?![-./])(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock(?:\/|$))(?!.*\/\.)(?!.*[./]$)[A-Za-z0-9._/-]{1,200}$/;
-var MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
-var CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 var SLUG_MAX = 40;
 function slugify2(title) {
   const ascii = title.normalize("NFKD").replace(new RegExp("\\p{M}+", "gu"), "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+/, "");
   const slug = ascii.slice(0, SLUG_MAX).replace(/-+$/, "");
   return slug === "" ? "work-order" : slug;
 }
-function defaultBranchName(workOrderId, title) {
+function workOrderBranchName(workOrderId, title) {
   return `feature/wo-${workOrderId.slice(0, 8)}-${slugify2(title)}`;
 }
 function workRefFor(workOrderId, attempt) {
   return `refs/heads/moose-work/wo-${workOrderId}-a${attempt}`;
 }
+
+// action/src/inputs.ts
+var INPUT_NAMES = RUNNER_INPUT_NAMES;
+var MAX_INSTRUCTION_BYTES = 1e6;
+var MAX_FILES = 200;
+var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+var PR_BRANCH = /^feature\/wo-([0-9a-f]{8})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+var BASE_BRANCH = /^(?![-./])(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock(?:\/|$))(?!.*\/\.)(?!.*[./]$)[A-Za-z0-9._/-]{1,200}$/;
+var MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
+var CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 function parseScopePaths(value) {
   const paths = [];
   const errors = [];
@@ -39475,7 +39478,7 @@ function parseInputs(raw) {
   problems.push(...scope.errors.map((e) => `files: ${e}`));
   if (scope.errors.length === 0 && scope.paths.length === 0) problems.push("files: must name at least one path in scope");
   if (scope.paths.length > MAX_FILES) problems.push(`files: at most ${MAX_FILES} paths, got ${scope.paths.length}`);
-  const branch = v.branch === "" ? defaultBranchName(v["work-order-id"], v.title) : v.branch;
+  const branch = v.branch === "" ? workOrderBranchName(v["work-order-id"], v.title) : v.branch;
   const match = PR_BRANCH.exec(branch);
   if (!match || branch.length > 120) problems.push("branch: must look like feature/wo-<8 hex>-<slug> (lower-case, digits, dashes)");
   else if (match[1] !== v["work-order-id"].slice(0, 8)) problems.push("branch: does not belong to this work order id");

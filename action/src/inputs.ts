@@ -1,25 +1,18 @@
 // Owns the action's inputs: their schema, the decoding of the instruction, and the branch and ref names derived from them.
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
+// The app and the action share one definition of names and encodings, so they can never drift apart.
+import type { RunnerInputs } from "../../src/runner/runner-contract.js";
+import { GZ64_PREFIX, RUNNER_INPUT_NAMES, slugify, workOrderBranchName, workRefFor } from "../../src/runner/runner-contract.js";
 
 /** Input names exactly as declared in action.yml and the workflow template (github-token is read separately). */
-export const INPUT_NAMES = [
-  "work-order-id",
-  "attempt",
-  "branch",
-  "base-branch",
-  "title",
-  "model",
-  "files",
-  "instruction",
-  "timeout-minutes",
-] as const;
+export const INPUT_NAMES = RUNNER_INPUT_NAMES;
 export type InputName = (typeof INPUT_NAMES)[number];
-export type RawInputs = Record<InputName, string>;
+export type RawInputs = RunnerInputs;
+export { GZ64_PREFIX, slugify, workRefFor };
 
 export const MAX_INSTRUCTION_BYTES = 1_000_000;
 export const MAX_FILES = 200;
-export const GZ64_PREFIX = "gz64:";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // The app's branch shape; anything else is refused rather than "cleaned".
@@ -29,7 +22,6 @@ const BASE_BRANCH = /^(?![-./])(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock(?:\/|$))
 // Aider/litellm model ids: provider/name[:tag]; must not start with "-" so it can never read as a flag.
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-const SLUG_MAX = 40;
 
 export interface ActionInputs {
   workOrderId: string;
@@ -43,27 +35,6 @@ export interface ActionInputs {
   files: string[];
   instruction: string;
   timeoutMinutes: number;
-}
-
-/** Lower-case ASCII slug of a title; hostile text (quotes, `$()`, newlines, emoji) collapses to dashes. */
-export function slugify(title: string): string {
-  const ascii = title
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+/, "");
-  const slug = ascii.slice(0, SLUG_MAX).replace(/-+$/, "");
-  return slug === "" ? "work-order" : slug;
-}
-
-export function defaultBranchName(workOrderId: string, title: string): string {
-  return `feature/wo-${workOrderId.slice(0, 8)}-${slugify(title)}`;
-}
-
-/** Where the runner leaves its result for the app to publish (a branch: see action/README.md, "Work ref"). */
-export function workRefFor(workOrderId: string, attempt: number): string {
-  return `refs/heads/moose-work/wo-${workOrderId}-a${attempt}`;
 }
 
 /** Splits the files input (newline- or comma-separated) and normalises each path, or says what is wrong with it. */
@@ -155,7 +126,7 @@ export function parseInputs(raw: RawInputs): ActionInputs {
   if (scope.errors.length === 0 && scope.paths.length === 0) problems.push("files: must name at least one path in scope");
   if (scope.paths.length > MAX_FILES) problems.push(`files: at most ${MAX_FILES} paths, got ${scope.paths.length}`);
 
-  const branch = v.branch === "" ? defaultBranchName(v["work-order-id"], v.title) : v.branch;
+  const branch = v.branch === "" ? workOrderBranchName(v["work-order-id"], v.title) : v.branch;
   const match = PR_BRANCH.exec(branch);
   if (!match || branch.length > 120) problems.push("branch: must look like feature/wo-<8 hex>-<slug> (lower-case, digits, dashes)");
   else if (match[1] !== v["work-order-id"].slice(0, 8)) problems.push("branch: does not belong to this work order id");

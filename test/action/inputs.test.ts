@@ -3,6 +3,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { RawInputs } from "../../action/src/inputs.js";
 import { InputError, decodeInstruction, parseInputs, parseScopePaths, slugify, workRefFor } from "../../action/src/inputs.js";
+import { encodeInstruction } from "../../src/runner/runner-contract.js";
 
 const ID = "1234abcd-5678-4ef0-9abc-def012345678";
 function raw(overrides: Partial<RawInputs> = {}): RawInputs {
@@ -102,6 +103,11 @@ describe("decodeInstruction", () => {
     expect(decodeInstruction("plain")).toBe("plain");
     const text = "Instruction with unicode ✓ and `backticks`\n".repeat(50);
     expect(decodeInstruction(`gz64:${gzipSync(Buffer.from(text)).toString("base64")}`)).toBe(text);
+  });
+
+  it("decodes what the app's dispatch encodes", () => {
+    const text = "Ünïcødé instruction with `code` and $(not a command)\n".repeat(200);
+    expect(decodeInstruction(encodeInstruction(text))).toBe(text);
   });
 
   it("rejects bad payloads with a clear message", () => {
