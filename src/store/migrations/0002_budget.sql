@@ -111,3 +111,5 @@ begin
   return found;
 end
 $$;
+
+insert into schema_migrations (version) values ('0002_budget') on conflict (version) do nothing;
