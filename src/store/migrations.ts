@@ -1,5 +1,6 @@
 // Finding, reading and applying the versioned SQL migrations in src/store/migrations/.
 import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SqlClient } from "./sql-client.js";
 
@@ -40,7 +41,7 @@ export function loadMigrations(directory: string = findMigrationDirectory()): Mi
       throw new Error(`${directory}/${name}: migration file names must look like 0001_name.sql (lower case)`);
     }
     const version = match[1];
-    const sql = readFileSync(`${directory}/${name}`, "utf8");
+    const sql = readFileSync(join(directory, name), "utf8");
     if (!sql.includes(`insert into schema_migrations (version) values ('${version}')`)) {
       throw new Error(`${directory}/${name}: must end with insert into schema_migrations (version) values ('${version}')`);
     }

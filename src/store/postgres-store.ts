@@ -28,7 +28,8 @@ function queryable(target: pg.Pool | pg.PoolClient): SqlQueryable {
   };
 }
 
-function poolClient(pool: pg.Pool): SqlClient {
+/** A SqlClient over a pg Pool (exported for tests that drive migrations directly). */
+export function poolSqlClient(pool: pg.Pool): SqlClient {
   return {
     ...queryable(pool),
     async transaction(work) {
@@ -52,7 +53,7 @@ function poolClient(pool: pg.Pool): SqlClient {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
   pool.on("error", options.onIdleConnectionError ?? ((error) => process.emitWarning(error)));
-  const client = poolClient(pool);
+  const client = poolSqlClient(pool);
   try {
     await applyMigrations(client);
   } catch (error) {
