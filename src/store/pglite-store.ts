@@ -1,7 +1,7 @@
 // The embedded PGlite adapter: the default store when no database is configured, persisted under MOOSE_DATA_DIR.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
 import { applyMigrations } from "./migrations.js";
 import type { SqlClient, SqlQueryable } from "./sql-client.js";
 import { createSqlBackend } from "./sql-backend.js";
@@ -11,8 +11,8 @@ import type { Store } from "./store.js";
 export const IN_MEMORY = "memory://";
 
 /** PGlite is one connection: its query() and transaction() already queue behind each other, so no extra locking. */
-function pgliteClient(db: PGlite): SqlClient {
-  const queryable = (target: Pick<PGlite, "query" | "exec">): SqlQueryable => ({
+function pgliteClient(db: PGliteInterface): SqlClient {
+  const queryable = (target: Pick<PGliteInterface, "query" | "exec">): SqlQueryable => ({
     async query<Row>(text: string, params?: readonly unknown[]) {
       const result = await target.query<Row>(text, params ? [...params] : undefined);
       return { rows: result.rows };
@@ -29,7 +29,7 @@ function pgliteClient(db: PGlite): SqlClient {
 }
 
 /** Wraps an open PGlite database (e.g. a test's clone of a migrated template), applying any pending migrations. */
-export async function createPgliteStore(db: PGlite): Promise<Store> {
+export async function createPgliteStore(db: PGliteInterface): Promise<Store> {
   const client = pgliteClient(db);
   await applyMigrations(client);
   return createStore(createSqlBackend("pglite", client));

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describeStoreContract("PGlite", async () => {
   const db = await (await migratedTemplate()).clone();
-  const store = await createPgliteStore(db as PGlite);
+  const store = await createPgliteStore(db);
   return { store, cleanup: () => store.close() };
 });
 
