@@ -1,16 +1,16 @@
-// The proposal stage against the real budget SQL (PGlite) with scripted provider calls.
+// The proposal stage against the real store's budget ledger (PGlite) with scripted provider calls.
 import type { PGlite } from "@electric-sql/pglite";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_BUDGET_LIMITS } from "../../src/manager/budget.js";
 import { findModel, loadModelCatalog } from "../../src/manager/model-catalog.js";
 import type { ModelEntry } from "../../src/manager/model-catalog.js";
 import { runProposal } from "../../src/manager/proposal-run.js";
-import type { BudgetLedger, ProposalCost, ProposalRunInput } from "../../src/manager/proposal-run.js";
+import type { ProposalCost, ProposalRunInput } from "../../src/manager/proposal-run.js";
 import { buildProposalPrompt } from "../../src/proposer/prompt.js";
 import { ProviderCallError } from "../../src/proposer/providers.js";
 import type { ProposalResult } from "../../src/proposer/providers.js";
 import type { DecisionInput } from "../../src/store/store.js";
-import { openPgliteLedger } from "./budget-db.js";
+import { type BudgetDb, createTestWorkOrder, migratedPgliteTemplate, openPgliteBudgetDb } from "./budget-db.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const catalog = loadModelCatalog(undefined, { now: NOW });
@@ -29,17 +29,22 @@ const ok = (model: string): ProposalResult => ({
   truncated: false,
 });
 
-let db: PGlite;
-let ledger: BudgetLedger;
+let template: PGlite;
+let db: BudgetDb;
 let workOrderId: string;
 let costs: ProposalCost[];
 let decisions: DecisionInput[];
 let calls: string[];
 
+beforeAll(async () => {
+  template = await migratedPgliteTemplate();
+});
+afterAll(async () => {
+  await template.close();
+});
 beforeEach(async () => {
-  ({ db, ledger } = await openPgliteLedger());
-  const { rows } = await db.query<{ id: string }>("insert into work_orders default values returning id");
-  workOrderId = rows[0]!.id;
+  db = await openPgliteBudgetDb(template);
+  workOrderId = await createTestWorkOrder(db.store);
   costs = [];
   decisions = [];
   calls = [];
@@ -66,7 +71,11 @@ async function run(script: Array<ProposalResult | Error>, over: Partial<Proposal
       ...over,
     },
     {
-      ledger,
+      ledger: {
+        reserve: (input) => db.store.reserveBudget(input),
+        settle: (id, actual) => db.store.settleBudget(id, actual),
+        release: (id) => db.store.releaseBudget(id),
+      },
       call: async (model) => {
         calls.push(model.id);
         const next = script.shift();
@@ -82,8 +91,8 @@ async function run(script: Array<ProposalResult | Error>, over: Partial<Proposal
 }
 
 const monthSpend = async () => {
-  const { rows } = await db.query<{ spent: string; reserved: string }>("select spent, reserved from moose_month_spend('2026-11')");
-  return { spent: Number(rows[0]?.spent), reserved: Number(rows[0]?.reserved) };
+  const { spentUsd, reservedUsd } = await db.store.monthSpend("2026-11");
+  return { spent: spentUsd, reserved: reservedUsd };
 };
 
 describe("runProposal", () => {
@@ -132,7 +141,7 @@ describe("runProposal", () => {
   });
 
   it("stops before calling when the reservation would pass the hard limit", async () => {
-    await db.query("select moose_reserve_budget('2026-11', null, 49.95, 1000)");
+    await db.store.reserveBudget({ month: "2026-11", workOrderId: null, amountUsd: 49.95, limitUsd: 1000 });
     const outcome = await run([ok("claude-sonnet-5-5")]);
     expect(calls).toEqual([]);
     expect(outcome).toMatchObject({ ok: false, escalation: "budget" });
@@ -140,7 +149,7 @@ describe("runProposal", () => {
   });
 
   it("lets an approved work order spend up to the emergency limit", async () => {
-    await db.query("select moose_reserve_budget('2026-11', null, 49.95, 1000)");
+    await db.store.reserveBudget({ month: "2026-11", workOrderId: null, amountUsd: 49.95, limitUsd: 1000 });
     const outcome = await run([ok("claude-sonnet-5-5")], { approvedOverHardLimit: true });
     expect(outcome.ok).toBe(true);
   });
