@@ -1,8 +1,10 @@
 // The Probot app function: validates configuration, opens the store, starts the worker, and records webhooks.
 import type { ApplicationFunctionOptions, Probot } from "probot";
-import { loadEnvConfig } from "./config/env.js";
+import { loadEnvConfig, type EnvConfig } from "./config/env.js";
 import { createRuntime, pipelineConfigFromEnv, type MooseRuntime } from "./orchestrator/runtime.js";
+import type { PipelineConfig } from "./orchestrator/stage-context.js";
 import { openStore } from "./store/open-store.js";
+import type { Store } from "./store/store.js";
 import { RECORDED_EVENTS } from "./webhooks/route-event.js";
 
 const runtimes = new WeakMap<Probot, MooseRuntime>();
@@ -12,15 +14,36 @@ export function mooseRuntimeOf(app: Probot): MooseRuntime | undefined {
   return runtimes.get(app);
 }
 
-export default async function mooseApp(app: Probot, _options?: ApplicationFunctionOptions): Promise<void> {
-  const env = loadEnvConfig(process.env);
-  const pipeline = pipelineConfigFromEnv(env);
-  const store = await openStore({
+export interface MooseAppOptions {
+  /** Opens the store; by default the one the environment names (PostgreSQL, Supabase or PGlite). */
+  openStore?: (env: EnvConfig) => Promise<Store>;
+  /** Adjusts the pipeline read from the environment (tests inject fetch-level fakes this way). */
+  pipeline?: (pipeline: PipelineConfig) => PipelineConfig;
+}
+
+/** Builds the Probot app function; the default export is this with everything read from the environment. */
+export function createMooseApp(options: MooseAppOptions = {}) {
+  return async function mooseApp(app: Probot, _options?: ApplicationFunctionOptions): Promise<void> {
+    const env = loadEnvConfig(process.env);
+    const fromEnv = pipelineConfigFromEnv(env);
+    const pipeline = options.pipeline ? options.pipeline(fromEnv) : fromEnv;
+    const store = await (options.openStore ?? storeFromEnv)(env);
+    await startMoose(app, env, store, pipeline);
+  };
+}
+
+function storeFromEnv(env: EnvConfig): Promise<Store> {
+  return openStore({
     databaseUrl: env.databaseUrl,
     supabaseUrl: env.supabaseUrl,
     supabaseServiceRoleKey: env.supabaseServiceRoleKey,
     dataDir: env.dataDir,
   });
+}
+
+export default createMooseApp();
+
+async function startMoose(app: Probot, env: EnvConfig, store: Store, pipeline: PipelineConfig): Promise<void> {
   const runtime = createRuntime(app, {
     store,
     pipeline,

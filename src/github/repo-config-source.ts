@@ -20,9 +20,12 @@ export async function loadRepoConfig(octokit: ProbotOctokit, repo: RepoRef): Pro
     const { config, files } = await octokit.config.get({ ...repo, path: REPO_CONFIG_PATH });
     raw = files.some((file) => file.config !== null) ? config : null;
   } catch (error) {
-    // HTTP failures (other than a missing file, which the loader maps to "no file") are transient: retry the event.
-    if (typeof (error as { status?: unknown }).status === "number") throw error;
-    return { ok: false, error: `${source}: the file is not valid YAML (${firstLine(error)})`, triggerLabel: "moose" };
+    // Only the loader's own "could not be parsed" is the user's mistake; HTTP and network failures are transient
+    // (a missing file is not an error at all: the loader reports it as "no file"), so the event is retried.
+    const message = error instanceof Error ? error.message : "";
+    if (!/could not be parsed|is either a directory/.test(message)) throw error;
+    const why = error instanceof Error && error.cause instanceof Error ? firstLine(error.cause) : firstLine(error);
+    return { ok: false, error: `${source}: the file cannot be read as a YAML mapping (${why})`, triggerLabel: "moose" };
   }
   const parsed = parseRepoConfig(raw, source);
   if (parsed.ok) return parsed;

@@ -10,8 +10,13 @@ import type { GithubEvent } from "../store/store.js";
 /** The deliveries Moose records; everything else is never stored. */
 export const RECORDED_EVENTS = ["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created"] as const;
 
+/** Events a human must have caused: a bot sender (Moose itself included) is ignored before any API call. */
+const HUMAN_EVENTS = new Set(["issues", "issue_comment"]);
+
 export async function routeEvent(event: GithubEvent, services: MooseServices, pipeline: PipelineConfig): Promise<string> {
   if (event.installationId === null) return "ignored: no installation";
+  const sender = (event.payload as { sender?: { type?: string } }).sender;
+  if (HUMAN_EVENTS.has(event.name) && sender?.type === "Bot") return "ignored: bot sender";
   const octokit = await services.octokitFor(event.installationId);
   const log = services.log.child({ delivery: event.deliveryId });
   // The payload was verified by the webhook signature when it was recorded; the context only re-wraps it.

@@ -3,28 +3,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { afterAll, describe, expect, it } from "vitest";
-import { createPgliteStore, openPgliteStore } from "../../src/store/pglite-store.js";
+import { describe, expect, it } from "vitest";
+import { openPgliteStore } from "../../src/store/pglite-store.js";
+import { clonedPgliteStore } from "../helpers/pglite-template.js";
 import { describeStoreContract } from "./store-contract.js";
 
-// Booting PGlite takes seconds; each test gets a clone of one migrated database instead.
-let template: Promise<PGlite> | undefined;
-function migratedTemplate(): Promise<PGlite> {
-  template ??= (async () => {
-    const db = await PGlite.create("memory://");
-    const store = await createPgliteStore(db);
-    expect(store.kind).toBe("pglite");
-    return db;
-  })();
-  return template;
-}
-afterAll(async () => {
-  if (template) await (await template).close();
-});
-
 describeStoreContract("PGlite", async () => {
-  const db = await (await migratedTemplate()).clone();
-  const store = await createPgliteStore(db);
+  const store = await clonedPgliteStore();
+  expect(store.kind).toBe("pglite");
   return { store, cleanup: () => store.close() };
 });
 
