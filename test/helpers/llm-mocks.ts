@@ -34,3 +34,68 @@ export function mockAnthropicProposals(times = 1, onModel?: (model: string) => v
     .times(times)
     .reply(200, anthropicMessage("PLAN: 1. change the files\nAIDER INSTRUCTION: make the change"));
 }
+
+export interface FakeAnthropicOptions {
+  /** The proposal text (default: a short plan). */
+  text?: string;
+  usage?: AnthropicUsage;
+  /** Milliseconds before each reply, so concurrent calls overlap. */
+  delayMs?: number;
+  /** Sees each request body as it arrives (before the delay). */
+  onRequest?: (body: { model: string; [key: string]: unknown }) => void;
+}
+
+export interface RecordedLlmCalls {
+  /** The `model` of every request, in arrival order. */
+  models: string[];
+}
+
+const DEFAULT_PLAN = "PLAN: 1. change the files\nAIDER INSTRUCTION: make the change";
+
+/**
+ * Anthropic's Messages endpoint answering every call until the test ends (a persisted mock: it fails the test only
+ * if it is never called).
+ */
+export function fakeAnthropic(options: FakeAnthropicOptions = {}): RecordedLlmCalls {
+  const calls: RecordedLlmCalls = { models: [] };
+  nock(ANTHROPIC_API)
+    .persist()
+    .post("/v1/messages")
+    .reply(async (request: Request) => {
+      // nock 15 hands reply functions the fetch Request itself.
+      const body = (await request.json()) as { model: string };
+      calls.models.push(body.model);
+      options.onRequest?.(body);
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      return [200, anthropicMessage(options.text ?? DEFAULT_PLAN, options.usage, body.model)];
+    });
+  return calls;
+}
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number };
+}
+
+export function openaiChatCompletion(text: string, usage: OpenAIUsage = { prompt_tokens: 1_000, completion_tokens: 200 }, model = "gpt-6-luna") {
+  return {
+    id: "chatcmpl-test",
+    object: "chat.completion",
+    created: 1_760_000_000,
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null }],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+/** OpenAI's Chat Completions endpoint answering `times` proposals; `onModel` sees which model each call asked for. */
+export function mockOpenAIProposals(times = 1, onModel?: (model: string) => void, usage?: OpenAIUsage): nock.Scope {
+  return nock(OPENAI_API)
+    .post("/v1/chat/completions", (body: { model: string }) => {
+      onModel?.(body.model);
+      return true;
+    })
+    .times(times)
+    .reply(async (request: Request) => [200, openaiChatCompletion(DEFAULT_PLAN, usage, ((await request.json()) as { model: string }).model)]);
+}

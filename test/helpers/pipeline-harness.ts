@@ -1,0 +1,125 @@
+// Test harness for the work-order pipeline without the webhook path: runtimes over a given store, seeded projects,
+// work orders and spend, and store views that simulate a second instance or a process that died.
+import { pino } from "pino";
+import { Probot } from "probot";
+import { monthKey } from "../../src/manager/budget.js";
+import { loadModelCatalog } from "../../src/manager/model-catalog.js";
+import { createRuntime, type MooseRuntime } from "../../src/orchestrator/runtime.js";
+import type { PipelineConfig } from "../../src/orchestrator/stage-context.js";
+import { createProviderClients } from "../../src/proposer/providers.js";
+import type { NewWorkOrder, Project, Store, WorkOrder } from "../../src/store/store.js";
+import { TestOctokit, loadWebhookFixture, testPrivateKey } from "./github-app.js";
+
+/** The real SDKs with one attempt each and keys that only nock ever sees. */
+export function testProviders(overrides: Parameters<typeof createProviderClients>[0] = {}) {
+  return createProviderClients({ anthropicApiKey: "sk-ant-test", maxRetries: 0, timeoutMs: 10_000, ...overrides });
+}
+
+/** The shipped model table, generous limits, and waits short enough for tests. */
+export function testPipeline(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
+  return {
+    catalog: loadModelCatalog(),
+    limits: { softUsd: 100, hardUsd: 200, emergencyUsd: 300 },
+    providers: testProviders(),
+    maxConcurrency: 10,
+    recheckMs: 20,
+    runnerTimeoutMinutes: 5,
+    ...overrides,
+  };
+}
+
+export function testProbot(): Probot {
+  return new Probot({
+    appId: 123,
+    privateKey: testPrivateKey(),
+    secret: "test-secret",
+    log: pino({ level: process.env.MOOSE_TEST_LOG_LEVEL ?? "silent" }),
+    Octokit: TestOctokit,
+  });
+}
+
+export interface TestRuntimeOptions {
+  pipeline?: Partial<PipelineConfig>;
+  workerId?: string;
+  leaseMs?: number;
+}
+
+/** One Moose instance (its own Probot and worker) over `store`; the worker runs only when the test drains it. */
+export function startTestRuntime(store: Store, options: TestRuntimeOptions = {}): MooseRuntime {
+  return createRuntime(testProbot(), {
+    store,
+    pipeline: testPipeline(options.pipeline),
+    leaseMs: options.leaseMs ?? 5_000,
+    sweepIntervalMs: 60_000,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
+  });
+}
+
+/** The project the webhook fixtures belong to (octo-org/widgets, installation 2), as the Director records it. */
+export function seedProject(store: Store): Promise<Project> {
+  return store.upsertProject({
+    installationId: 2,
+    githubRepoId: loadWebhookFixture("issues.labeled").repository.id,
+    owner: "octo-org",
+    repo: "widgets",
+    defaultBranch: "main",
+  });
+}
+
+/** An approved, simple work order for `issueNumber`; `overrides` change any field. */
+export async function seedWorkOrder(store: Store, project: Project, issueNumber: number, overrides: Partial<NewWorkOrder> = {}): Promise<WorkOrder> {
+  const { workOrder, created } = await store.createWorkOrder({
+    projectId: project.id,
+    issueNumber,
+    title: `Task ${issueNumber}`,
+    description: "Make the small change the title describes.",
+    acceptanceCriteria: ["it works"],
+    filesInScope: ["src/a.ts"],
+    riskLevel: "low",
+    dependsOn: [],
+    status: "approved",
+    ...overrides,
+  });
+  if (!created) throw new Error(`issue ${issueNumber} already has an active work order`);
+  return workOrder;
+}
+
+/** Records `usd` as already spent this month (a settled reservation with no work order). */
+export async function seedSpend(store: Store, usd: number, now = new Date()): Promise<void> {
+  const id = await store.reserveBudget({ month: monthKey(now), workOrderId: null, amountUsd: usd, limitUsd: usd + 1 });
+  if (!id) throw new Error("seeding spend failed");
+  await store.settleBudget(id, usd);
+}
+
+function storeView(store: Store, method: (name: PropertyKey, real: (...args: unknown[]) => unknown) => unknown): Store {
+  return new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target) as unknown;
+      if (typeof value !== "function") return value;
+      return method(name, (value as (...args: unknown[]) => unknown).bind(target));
+    },
+  });
+}
+
+/** The same store for a second runtime: its `stop()` must not close the connection the first still uses. */
+export function sharedStore(store: Store): Store {
+  return storeView(store, (name, real) => (name === "close" ? async () => undefined : real));
+}
+
+/**
+ * A store for a process that is about to die: after `kill()` no call ever answers, so its lease heartbeats stop and
+ * its pending writes never land, exactly as when the process is gone.
+ */
+export function killableStore(store: Store): { store: Store; kill(): void } {
+  let killed = false;
+  return {
+    store: storeView(store, (name, real) =>
+      name === "close" ? async () => undefined : (...args: unknown[]) => (killed ? new Promise(() => undefined) : real(...args)),
+    ),
+    kill: () => {
+      killed = true;
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
