@@ -14,6 +14,18 @@ export function mooseRuntimeOf(app: Probot): MooseRuntime | undefined {
   return runtimes.get(app);
 }
 
+/**
+ * The idempotency key a delivery is recorded under: GitHub's delivery id, except that a comment is keyed by its own
+ * id, so one `/moose` command acts once however many deliveries carry it (redelivery, replays by hand).
+ */
+export function eventKey(deliveryId: string, name: string, payload: unknown): string {
+  const comment = (payload as { comment?: { id?: unknown }; action?: unknown }).comment;
+  if (name === "issue_comment" && typeof comment?.id === "number") {
+    return `issue_comment:${comment.id}:${String((payload as { action?: unknown }).action)}`;
+  }
+  return deliveryId;
+}
+
 export interface MooseAppOptions {
   /** Opens the store; by default the one the environment names (PostgreSQL, Supabase or PGlite). */
   openStore?: (env: EnvConfig) => Promise<Store>;
@@ -49,7 +61,9 @@ async function startMoose(app: Probot, env: EnvConfig, store: Store, pipeline: P
     pipeline,
     leaseMs: env.leaseMs,
     sweepIntervalMs: env.sweepIntervalMs,
+    reconcileIntervalMs: env.reconcileIntervalMs,
     ...(env.workerId ? { workerId: env.workerId } : {}),
+    ...(env.appId ? { appId: env.appId } : {}),
   });
   runtimes.set(app, runtime);
 
@@ -58,14 +72,14 @@ async function startMoose(app: Probot, env: EnvConfig, store: Store, pipeline: P
   app.on([...RECORDED_EVENTS], async (context) => {
     const payload = context.payload as { action?: string; installation?: { id: number }; repository?: { full_name: string } };
     const { inserted } = await store.recordEvent({
-      deliveryId: context.id,
+      deliveryId: eventKey(context.id, context.name, context.payload),
       name: context.name,
       action: payload.action ?? null,
       installationId: payload.installation?.id ?? null,
       repoFullName: payload.repository?.full_name ?? null,
       payload: context.payload,
     });
-    context.log.info({ event: `${context.name}.${payload.action}`, duplicate: !inserted }, "webhook recorded");
+    context.log.info({ event: `${context.name}.${payload.action}`, delivery: context.id, duplicate: !inserted }, "webhook recorded");
     if (inserted) runtime.worker.wake();
   });
 

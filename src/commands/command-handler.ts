@@ -1,12 +1,14 @@
 // `/moose` commands in issue and PR comments: who may give them, and what each does to the work order.
 import type { Context } from "probot";
+import type { ProbotOctokit } from "probot";
 import { ensureProject } from "../director/director.js";
-import { hasWriteAccess } from "../github/permissions.js";
+import { cancelWorkOrder } from "../endings/endings.js";
+import { hasWriteAccess, type RepoRef } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
 import { findModel, type ModelCatalog } from "../manager/model-catalog.js";
 import { nextModel } from "../manager/routing.js";
 import type { PipelineConfig } from "../orchestrator/stage-context.js";
-import { WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus } from "../store/store.js";
+import type { WorkOrder, WorkOrderStatus } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import { parseMooseCommand, type MooseCommand } from "./parse-command.js";
@@ -44,15 +46,13 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
   }
 
   await react(context, commentId, "+1");
-  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline);
+  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline, context.octokit, repo);
   await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
   return outcome;
 }
 
 /** Statuses from which `/moose retry` starts a new attempt: the last one ended, or a human stopped it. */
 const RETRYABLE_STATUSES = ["escalated", "checks_failed", "checks_passed", "pr_open"] as const satisfies readonly WorkOrderStatus[];
-/** Statuses `/moose cancel` can stop: anything not already finished. */
-const CANCELLABLE_STATUSES = WORK_ORDER_STATUSES.filter((s) => s !== "completed" && s !== "cancelled");
 
 async function runCommand(
   command: MooseCommand,
@@ -60,6 +60,8 @@ async function runCommand(
   commenter: string,
   services: MooseServices,
   pipeline: PipelineConfig,
+  octokit: ProbotOctokit,
+  repo: RepoRef,
 ): Promise<string> {
   const { store } = services;
   const progress = (text: string) => withProgress(workOrder, "command", text, services.now());
@@ -79,18 +81,8 @@ async function runCommand(
       await store.recordDecision({ workOrderId: workOrder.id, agent: "director", decision: "approved", reason: `approved by @${commenter}`, details: {} });
       return "work order approved";
     }
-    case "cancel": {
-      const cancelled = await store.transitionWorkOrder({
-        id: workOrder.id,
-        from: CANCELLABLE_STATUSES,
-        to: "cancelled",
-        patch: { metadata: progress(`cancelled by @${commenter}`) },
-      });
-      if (!cancelled) return `ignored: cancel while ${workOrder.status}`;
-      await resolve();
-      await store.recordDecision({ workOrderId: workOrder.id, agent: "director", decision: "cancelled", reason: `cancelled by @${commenter}`, details: {} });
-      return "work order cancelled";
-    }
+    case "cancel":
+      return cancelWorkOrder(services, octokit, repo, workOrder, `cancelled by @${commenter}`, commenter);
     case "status":
       return "status refreshed";
     case "retry": {

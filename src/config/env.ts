@@ -34,6 +34,8 @@ export interface EnvConfig {
   maxConcurrency: number;
   sweepIntervalMs: number;
   leaseMs: number;
+  /** How often the reconciler looks for work lost with webhooks; 0 turns it off. */
+  reconcileIntervalMs: number;
   /** Absent means the caller derives one (hostname-pid); deriving it needs I/O this module avoids. */
   workerId: string | undefined;
 }
@@ -236,6 +238,7 @@ const workerSchema = z
     MOOSE_MAX_CONCURRENCY: defaultedVar(integerVar(1, 100), "3"),
     MOOSE_SWEEP_INTERVAL_MS: defaultedVar(integerVar(100, 3_600_000), "10000"),
     MOOSE_LEASE_MS: defaultedVar(integerVar(1_000, 3_600_000), "60000"),
+    MOOSE_RECONCILE_INTERVAL_MS: defaultedVar(integerVar(0, 86_400_000), "300000"),
     MOOSE_WORKER_ID: optionalVar(
       matchingVar(/^[A-Za-z0-9._:-]{1,128}$/, "expected 1–128 letters, digits, '.', '_', ':' or '-'"),
     ),
@@ -245,6 +248,7 @@ const workerSchema = z
       maxConcurrency: v.MOOSE_MAX_CONCURRENCY,
       sweepIntervalMs: v.MOOSE_SWEEP_INTERVAL_MS,
       leaseMs: v.MOOSE_LEASE_MS,
+      reconcileIntervalMs: v.MOOSE_RECONCILE_INTERVAL_MS,
       workerId: v.MOOSE_WORKER_ID,
     }),
   );

@@ -1,6 +1,7 @@
 // The Director: turns a labelled issue into a work order (or refuses), and cancels it when the issue goes away.
 import type { Context } from "probot";
 import { findHardStopKeywords } from "../config/repo-config.js";
+import { cancelWorkOrder, completeWorkOrder } from "../endings/endings.js";
 import { hasWriteAccess } from "../github/permissions.js";
 import { loadRepoConfig } from "../github/repo-config-source.js";
 import type { MooseServices } from "../orchestrator/services.js";
@@ -10,10 +11,13 @@ import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import { decideApproval } from "./approval-policy.js";
 import { parseIssueBody } from "./issue-body.js";
 
-type IssuesContext = Context<"issues.labeled" | "issues.unlabeled" | "issues.closed">;
+export interface RepositoryPayload {
+  repository: { id: number; name: string; owner: { login: string }; default_branch: string };
+  installation?: { id: number } | undefined;
+}
 
 /** Records the repository as a project; every event carries what is needed, so this costs no API call. */
-export async function ensureProject(services: MooseServices, context: IssuesContext | Context<"issue_comment.created">): Promise<Project> {
+export async function ensureProject(services: MooseServices, context: { payload: RepositoryPayload }): Promise<Project> {
   const { repository, installation } = context.payload;
   return services.store.upsertProject({
     installationId: installation?.id ?? 0,
@@ -111,34 +115,31 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
   return created ? `work order created: ${decision.status}` : "ignored: issue already has an active work order";
 }
 
-/** `issues.unlabeled` with the trigger label, or `issues.closed`: cancels a work order that has not started. */
-export async function cancelForIssue(context: IssuesContext, services: MooseServices, why: string): Promise<string> {
-  if (context.name === "issues" && context.payload.action === "unlabeled") {
-    const loaded = await loadRepoConfig(context.octokit, context.repo());
-    const triggerLabel = loaded.ok ? loaded.config.trigger_label : loaded.triggerLabel;
-    if (!sameLabel((context.payload as { label?: { name?: string } }).label?.name ?? "", triggerLabel)) {
-      return "ignored: not the trigger label";
-    }
-  }
+/** `issues.unlabeled` with the trigger label: cancels a work order that has not started (nothing spent yet). */
+export async function cancelForUnlabel(context: Context<"issues.unlabeled">, services: MooseServices): Promise<string> {
+  const loaded = await loadRepoConfig(context.octokit, context.repo());
+  const triggerLabel = loaded.ok ? loaded.config.trigger_label : loaded.triggerLabel;
+  if (!sameLabel(context.payload.label?.name ?? "", triggerLabel)) return "ignored: not the trigger label";
   const project = await ensureProject(services, context);
   const active = await services.store.findActiveWorkOrder(project.id, context.payload.issue.number);
   if (!active) return "ignored: no active work order";
-  const cancelled = await services.store.transitionWorkOrder({
-    id: active.id,
-    from: NOT_STARTED_STATUSES,
-    to: "cancelled",
-    patch: { metadata: withProgress(active, "director", `cancelled: ${why}`, services.now()) },
-  });
-  if (!cancelled) return `ignored: work order already ${active.status}`;
-  await services.store.recordDecision({
-    workOrderId: active.id,
-    agent: "director",
-    decision: "cancelled",
-    reason: why,
-    details: { by: context.payload.sender.login },
-  });
-  await refreshTrackingComment(services, context.octokit, context.repo(), active.id);
-  return "work order cancelled";
+  return cancelWorkOrder(services, context.octokit, context.repo(), active, "the trigger label was removed", context.payload.sender.login, NOT_STARTED_STATUSES);
+}
+
+/**
+ * `issues.closed`: the work order ends. If its PR was merged (GitHub closes the issue through `Closes #N`, and the
+ * events may arrive in either order) it is completed; otherwise it is cancelled and Moose deletes its branch.
+ */
+export async function endForClosedIssue(context: Context<"issues.closed">, services: MooseServices): Promise<string> {
+  const project = await ensureProject(services, context);
+  const active = await services.store.findActiveWorkOrder(project.id, context.payload.issue.number);
+  if (!active) return "ignored: no active work order";
+  const repo = context.repo();
+  if (active.prNumber !== null) {
+    const { data: pull } = await context.octokit.rest.pulls.get({ ...repo, pull_number: active.prNumber });
+    if (pull.merged) return completeWorkOrder(services, context.octokit, repo, active, pull.merged_by?.login ?? null);
+  }
+  return cancelWorkOrder(services, context.octokit, repo, active, "the issue was closed", context.payload.sender.login);
 }
 
 // GitHub treats label names case-insensitively.

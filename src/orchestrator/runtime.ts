@@ -6,6 +6,7 @@ import type { EnvConfig } from "../config/env.js";
 import { loadModelCatalog } from "../manager/model-catalog.js";
 import { createProviderClients } from "../proposer/providers.js";
 import type { Store } from "../store/store.js";
+import { createReconcilerJob } from "../reconciler/reconciler.js";
 import { routeEvent } from "../webhooks/route-event.js";
 import { createEventJob } from "./event-queue.js";
 import type { MooseServices } from "./services.js";
@@ -18,8 +19,11 @@ export interface RuntimeOptions {
   leaseMs: number;
   sweepIntervalMs: number;
   pipeline: PipelineConfig;
+  /** How often the reconciler runs; 0 or absent turns it off. */
+  reconcileIntervalMs?: number;
   workerId?: string;
   now?: () => Date;
+  appId?: number;
 }
 
 export interface MooseRuntime {
@@ -64,9 +68,15 @@ export function createRuntime(app: Probot, options: RuntimeOptions): MooseRuntim
     leaseMs: options.leaseMs,
     now: options.now ?? (() => new Date()),
     octokitFor: (installationId) => app.auth(installationId),
+    appOctokit: () => app.auth(),
+    appId: options.appId ?? null,
   };
   const worker = new Worker({
-    jobs: [createEventJob(services, (event) => routeEvent(event, services, options.pipeline)), createPipelineJob(services, options.pipeline)],
+    jobs: [
+      createEventJob(services, (event) => routeEvent(event, services, options.pipeline)),
+      createPipelineJob(services, options.pipeline),
+      ...(options.reconcileIntervalMs ? [createReconcilerJob(services, options.pipeline, options.reconcileIntervalMs)] : []),
+    ],
     sweepIntervalMs: options.sweepIntervalMs,
     log: app.log,
   });

@@ -12,6 +12,10 @@ export interface MooseServices {
   now: () => Date;
   /** An installation-authenticated Octokit (Probot's, with retry and throttling). */
   octokitFor: (installationId: number) => Promise<ProbotOctokit>;
+  /** The App-authenticated (JWT) Octokit, for listing installations. */
+  appOctokit: () => Promise<ProbotOctokit>;
+  /** Moose's own App id, so its own check runs never count in a verdict; null when unknown (setup, tests). */
+  appId: number | null;
 }
 
 /** Raised when another process holds the work order's lease; the event is retried once the lease frees. */

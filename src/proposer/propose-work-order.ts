@@ -51,6 +51,19 @@ export function toCostRecord(cost: ProposalCost, attempt: number): CostRecord {
   };
 }
 
+/**
+ * An auto-fix attempt carries the Sentinel's digest of the failing checks. It joins the description, which the prompt
+ * and the runner's instruction both fence as untrusted data: CI output is as untrusted as the issue.
+ */
+export function withFailureDigest(workOrder: WorkOrder): WorkOrder {
+  const digest = workOrder.metadata.fix_digest;
+  if (typeof digest !== "string" || digest === "") return workOrder;
+  return {
+    ...workOrder,
+    description: `${workOrder.description}\n\nThe previous attempt's pull request failed its checks. Fix the change so they pass. Failure digest:\n\n${digest}`,
+  };
+}
+
 export async function proposeWorkOrder(stage: StageContext, workOrder: WorkOrder): Promise<StageOutcome> {
   const { services, pipeline, octokit, repo, project } = stage;
   const { store } = services;
@@ -66,7 +79,8 @@ export async function proposeWorkOrder(stage: StageContext, workOrder: WorkOrder
   }
 
   const files = await readScopeFiles(octokit, repo, project.defaultBranch, workOrder.filesInScope);
-  const buildPrompt = (candidate: ModelEntry) => buildProposalPrompt({ workOrder, files, tokenBudget: candidate.context_tokens });
+  const task = withFailureDigest(workOrder);
+  const buildPrompt = (candidate: ModelEntry) => buildProposalPrompt({ workOrder: task, files, tokenBudget: candidate.context_tokens });
   const estimate = estimateCallCostUsd(model, buildPrompt(model).estimatedTokens, model.max_output_tokens);
   const result = await runProposal(
     {
@@ -105,7 +119,7 @@ export async function proposeWorkOrder(stage: StageContext, workOrder: WorkOrder
     return { kind: "stopped", reason: `proposal failed: ${result.escalation}` };
   }
 
-  const instruction = renderAiderInstruction({ workOrder, proposal: result.result.text, proposedBy: result.model.id });
+  const instruction = renderAiderInstruction({ workOrder: task, proposal: result.result.text, proposedBy: result.model.id });
   const previousCost = typeof workOrder.metadata.proposal_cost_usd === "number" ? workOrder.metadata.proposal_cost_usd : 0;
   const advanced = await store.transitionWorkOrder({
     id: workOrder.id,

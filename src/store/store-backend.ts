@@ -12,6 +12,7 @@ import {
 } from "./rows.js";
 import {
   TERMINAL_STATUSES,
+  WORK_ORDER_STATUSES,
   type Decision,
   type Store,
   type WorkOrder,
@@ -193,6 +194,29 @@ export function createStore(backend: StoreBackend): Store {
         equal: { project_id: projectId, issue_number: issueNumber },
         orderBy: [{ column: "created_at", ascending: false }],
       });
+    },
+
+    async findWorkOrderByBranch(projectId, branch) {
+      return findOneWorkOrder({
+        equal: { project_id: projectId, branch },
+        orderBy: [{ column: "created_at", ascending: false }],
+      });
+    },
+
+    async listWorkOrdersInStatus(statuses, limit) {
+      requirePositiveInteger("limit", limit);
+      const rows = await backend.select("work_orders", {
+        equal: {},
+        notIn: { column: "status", values: WORK_ORDER_STATUSES.filter((status) => !statuses.includes(status)) },
+        orderBy: [{ column: "updated_at", ascending: true }],
+        limit,
+      });
+      return rows.map((row) => parseRow(workOrderRow, "work_orders", row));
+    },
+
+    async listProjects() {
+      const rows = await backend.select("projects", { equal: { status: "active" }, orderBy: [{ column: "created_at", ascending: true }] });
+      return rows.map((row) => parseRow(projectRow, "projects", row));
     },
 
     async findWorkOrderByPr(projectId, prNumber) {

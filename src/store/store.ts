@@ -229,6 +229,11 @@ export interface Store {
   /** The newest work order for the issue, whatever its status. */
   findLatestWorkOrder(projectId: string, issueNumber: number): Promise<WorkOrder | null>;
   findWorkOrderByPr(projectId: string, prNumber: number): Promise<WorkOrder | null>;
+  /** The newest work order whose PR branch is `branch`. */
+  findWorkOrderByBranch(projectId: string, branch: string): Promise<WorkOrder | null>;
+  /** Work orders (every project) in one of `statuses`, least recently updated first: the reconciler's worklist. */
+  listWorkOrdersInStatus(statuses: readonly WorkOrderStatus[], limit: number): Promise<WorkOrder[]>;
+  listProjects(): Promise<Project[]>;
   /** Compare-and-set status change; returns the updated row, or null when `from`/lease did not match. */
   transitionWorkOrder(input: TransitionInput): Promise<WorkOrder | null>;
   /** Updates fields without changing the status (e.g. the tracking comment id). */

@@ -45,6 +45,7 @@ describe("loadEnvConfig", () => {
       maxConcurrency: 3,
       sweepIntervalMs: 10000,
       leaseMs: 60000,
+      reconcileIntervalMs: 300000,
       workerId: undefined,
     });
   });
@@ -84,6 +85,7 @@ describe("loadEnvConfig", () => {
       MOOSE_MAX_CONCURRENCY: "1",
       MOOSE_SWEEP_INTERVAL_MS: "500",
       MOOSE_LEASE_MS: "30000",
+      MOOSE_RECONCILE_INTERVAL_MS: "0",
       MOOSE_WORKER_ID: "host-a:42",
       UNRELATED: "ignored",
     });
@@ -114,6 +116,7 @@ describe("loadEnvConfig", () => {
       maxConcurrency: 1,
       sweepIntervalMs: 500,
       leaseMs: 30000,
+      reconcileIntervalMs: 0,
       workerId: "host-a:42",
     });
   });
@@ -149,6 +152,7 @@ describe("loadEnvConfig", () => {
     ["MOOSE_MAX_CONCURRENCY", "0", "from 1 to 100"],
     ["MOOSE_SWEEP_INTERVAL_MS", "fast", "whole number"],
     ["MOOSE_LEASE_MS", "10", "from 1000 to 3600000"],
+    ["MOOSE_RECONCILE_INTERVAL_MS", "-5", "from 0 to 86400000"],
     ["MOOSE_WORKER_ID", "has space", "letters, digits"],
   ])("rejects %s=%j", (name, value, expected) => {
     const problems = problemsOf({ [name]: value });

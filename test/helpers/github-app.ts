@@ -64,6 +64,8 @@ export async function startTestMoose(options: TestMooseOptions = {}): Promise<Te
   vi.stubEnv("SUPABASE_URL", undefined);
   vi.stubEnv("SUPABASE_SERVICE_ROLE_KEY", undefined);
   vi.stubEnv("MOOSE_DATA_DIR", "memory://");
+  // The reconciler lists installations over the API; tests that want it turn it on.
+  vi.stubEnv("MOOSE_RECONCILE_INTERVAL_MS", "0");
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
   const probot = new Probot({
     appId: 123,

@@ -1,0 +1,65 @@
+// How a work order ends: merged → completed; PR closed, issue closed or `/moose cancel` → cancelled, branch deleted.
+import type { ProbotOctokit } from "probot";
+import type { RepoRef } from "../github/permissions.js";
+import type { MooseServices } from "../orchestrator/services.js";
+import { deleteBranch } from "../publisher/publish-work-order.js";
+import { WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus } from "../store/store.js";
+import { withProgress } from "../tracking/tracking-comment.js";
+import { refreshTrackingComment } from "../tracking/tracking-sync.js";
+
+export const UNFINISHED_STATUSES = WORK_ORDER_STATUSES.filter((s) => s !== "completed" && s !== "cancelled");
+
+export async function completeWorkOrder(services: MooseServices, octokit: ProbotOctokit, repo: RepoRef, workOrder: WorkOrder, mergedBy: string | null): Promise<string> {
+  const completed = await services.store.transitionWorkOrder({
+    id: workOrder.id,
+    from: UNFINISHED_STATUSES,
+    to: "completed",
+    patch: { metadata: withProgress(workOrder, "orchestrator", `PR #${workOrder.prNumber} merged${mergedBy ? ` by @${mergedBy}` : ""}`, services.now()) },
+  });
+  if (!completed) return `ignored: work order already ${workOrder.status}`;
+  await services.store.resolveEscalations(workOrder.id, mergedBy ?? "merge");
+  await services.store.recordDecision({ workOrderId: workOrder.id, agent: "orchestrator", decision: "completed", reason: `PR #${workOrder.prNumber} merged`, details: { merged_by: mergedBy } });
+  await refreshTrackingComment(services, octokit, repo, workOrder.id);
+  return "work order completed";
+}
+
+/**
+ * Cancels an unfinished work order and deletes the branches Moose made for it (the PR branch, which also closes an
+ * open PR, and this attempt's result branch if the runner left one). Nothing that was merged is touched.
+ */
+export async function cancelWorkOrder(
+  services: MooseServices,
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  workOrder: WorkOrder,
+  why: string,
+  by: string,
+  from: readonly WorkOrderStatus[] = UNFINISHED_STATUSES,
+): Promise<string> {
+  const cancelled = await services.store.transitionWorkOrder({
+    id: workOrder.id,
+    from,
+    to: "cancelled",
+    patch: { metadata: withProgress(workOrder, "orchestrator", `cancelled: ${why}`, services.now()) },
+  });
+  if (!cancelled) return `ignored: work order already ${workOrder.status}`;
+  if (workOrder.branch) await deleteBranch(octokit, repo, workOrder.branch);
+  await services.store.resolveEscalations(workOrder.id, by);
+  await services.store.recordDecision({ workOrderId: workOrder.id, agent: "orchestrator", decision: "cancelled", reason: why, details: { by } });
+  await refreshTrackingComment(services, octokit, repo, workOrder.id);
+  return "work order cancelled";
+}
+
+/** Acts on a Moose PR's state as GitHub has it now (merged, closed) — used by webhooks and the reconciler alike. */
+export async function settlePullRequestState(
+  services: MooseServices,
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  workOrder: WorkOrder,
+  pull: { state: string; merged?: boolean | null; merged_by?: { login: string } | null },
+  closedBy: string,
+): Promise<string | null> {
+  if (pull.merged) return completeWorkOrder(services, octokit, repo, workOrder, pull.merged_by?.login ?? null);
+  if (pull.state === "closed") return cancelWorkOrder(services, octokit, repo, workOrder, `PR #${workOrder.prNumber} was closed without merging`, closedBy);
+  return null;
+}

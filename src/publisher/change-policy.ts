@@ -1,0 +1,49 @@
+// Decides whether a runner's change may be published: fast-forward, nothing under .github/, in scope, within limits.
+import type { RepoConfig } from "../config/repo-config.js";
+
+export interface ChangedFile {
+  filename: string;
+  status: string;
+  additions: number;
+  deletions: number;
+  /** Set for renames: the old path also counts as touched. */
+  previous_filename?: string | undefined;
+}
+
+export interface ComparedChange {
+  /** "ahead" when the work ref strictly extends the base: publishing is then a fast-forward. */
+  status: string;
+  behindBy: number;
+  aheadBy: number;
+  files: readonly ChangedFile[];
+}
+
+export type ChangeVerdict = { ok: true; files: string[]; lines: number } | { ok: false; problems: string[] };
+
+/** A path is in scope when it is a named file, or inside a named folder (written with a trailing "/"). */
+export function inScope(path: string, scope: readonly string[]): boolean {
+  return scope.some((entry) => (entry.endsWith("/") ? path.startsWith(entry) : path === entry));
+}
+
+function underGithubDir(path: string): boolean {
+  return path.toLowerCase().startsWith(".github/");
+}
+
+export function judgeChange(change: ComparedChange, scope: readonly string[], limits: RepoConfig["limits"]): ChangeVerdict {
+  const problems: string[] = [];
+  if (change.behindBy > 0 || change.status !== "ahead") {
+    problems.push(`the change does not extend the PR branch (compare status ${change.status}, ${change.behindBy} behind)`);
+  }
+  if (change.aheadBy === 0 || change.files.length === 0) problems.push("the change is empty");
+  const touched = change.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename]));
+  const workflowFiles = touched.filter(underGithubDir);
+  if (workflowFiles.length > 0) problems.push(`it touches .github/, which Moose never publishes: ${workflowFiles.join(", ")}`);
+  const outside = touched.filter((path) => !underGithubDir(path) && !inScope(path, scope));
+  if (outside.length > 0) problems.push(`it changes files outside the work order's scope: ${outside.join(", ")}`);
+  if (change.files.length > limits.max_changed_files) {
+    problems.push(`it changes ${change.files.length} files; the limit is ${limits.max_changed_files}`);
+  }
+  const lines = change.files.reduce((sum, file) => sum + file.additions + file.deletions, 0);
+  if (lines > limits.max_diff_lines) problems.push(`it changes ${lines} lines; the limit is ${limits.max_diff_lines}`);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, files: change.files.map((file) => file.filename), lines };
+}
