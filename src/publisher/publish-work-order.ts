@@ -134,10 +134,13 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
   }
 
   const prBranchSha = await readBranchSha(octokit, repo, branch);
-  const base = prBranchSha ?? project.defaultBranch;
+  // The PR branch already at the result: an earlier try of this stage published it (after validating) and stopped.
+  const republishing = prBranchSha === workSha;
+  const base = prBranchSha && !republishing ? prBranchSha : project.defaultBranch;
   const { data: compare } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${workSha}`, per_page: 100 });
   const verdict = judgeChange(
-    { status: compare.status, behindBy: compare.behind_by, aheadBy: compare.ahead_by, files: compare.files ?? [] },
+    // Republishing compares with the default branch only to list the files; the fast-forward was checked before.
+    { status: republishing ? "ahead" : compare.status, behindBy: republishing ? 0 : compare.behind_by, aheadBy: compare.ahead_by, files: compare.files ?? [] },
     workOrder.filesInScope,
     config.limits,
   );
@@ -154,8 +157,8 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
   }
 
   // With the installation token, so the PR's CI runs on it (a push by the job's GITHUB_TOKEN would start nothing).
-  if (prBranchSha) await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha: workSha, force: false });
-  else await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: workSha });
+  if (!prBranchSha) await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: workSha });
+  else if (!republishing) await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha: workSha, force: false });
 
   const facts = {
     workOrder,
@@ -188,8 +191,6 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
       }
     }
   }
-  await deleteBranch(octokit, repo, workBranch);
-
   const published = await store.transitionWorkOrder({
     id: workOrder.id,
     from: ["publishing"],
@@ -208,6 +209,8 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
     },
   });
   if (!published) return { kind: "stopped", reason: "lease lost" };
+  // Only now: until the work order has moved on, a retry of this stage still needs the result branch.
+  await deleteBranch(octokit, repo, workBranch);
   await store.recordDecision({
     workOrderId: workOrder.id,
     agent: "orchestrator",
