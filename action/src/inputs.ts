@@ -2,7 +2,7 @@
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 // The app and the action share one definition of names and encodings, so they can never drift apart.
-import type { RunnerInputs } from "../../src/runner/runner-contract.js";
+import type { RunnerInputs, RunnerInputValues } from "../../src/runner/runner-contract.js";
 import { GZ64_PREFIX, RUNNER_INPUT_NAMES, slugify, workOrderBranchName, workRefFor } from "../../src/runner/runner-contract.js";
 
 /** Input names exactly as declared in action.yml and the workflow template (github-token is read separately). */
@@ -23,19 +23,8 @@ const BASE_BRANCH = /^(?![-./])(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock(?:\/|$))
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
-export interface ActionInputs {
-  workOrderId: string;
-  attempt: number;
-  /** PR branch, e.g. feature/wo-1234abcd-add-login. */
-  branch: string;
-  baseBranch: string;
-  title: string;
-  model: string;
-  /** Repo-relative paths in scope; a trailing "/" marks a directory whose contents are in scope. */
-  files: string[];
-  instruction: string;
-  timeoutMinutes: number;
-}
+/** The parsed inputs: the same values the app dispatched (see src/runner/runner-contract.ts). */
+export type ActionInputs = RunnerInputValues & { files: string[] };
 
 /** Splits the files input (newline- or comma-separated) and normalises each path, or says what is wrong with it. */
 export function parseScopePaths(value: string): { paths: string[]; errors: string[] } {

@@ -24,8 +24,8 @@ export async function completeWorkOrder(services: MooseServices, octokit: Probot
 }
 
 /**
- * Cancels an unfinished work order and deletes the branches Moose made for it (the PR branch, which also closes an
- * open PR, and this attempt's result branch if the runner left one). Nothing that was merged is touched.
+ * Cancels an unfinished work order and deletes its PR branch (which also closes an open PR). A runner still working
+ * on it finishes into nothing: its result branch is deleted when the run completes (see publisher/runner-run.ts).
  */
 export async function cancelWorkOrder(
   services: MooseServices,

@@ -9,11 +9,14 @@ import {
   runDisplayTitle,
   workOrderBranchName,
   type RunnerInputs,
+  type RunnerInputValues,
 } from "../runner/runner-contract.js";
 import type { WorkOrder } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import type { StageContext, StageOutcome } from "./stage-context.js";
+
+export type { RunnerInputValues };
 
 /** Pinned so the reply shape cannot change under us; this version returns the run id when asked. */
 export const GITHUB_API_VERSION = "2022-11-28";
@@ -41,18 +44,6 @@ export class AmbiguousDispatchError extends Error {
     super(`dispatch outcome unknown: ${(cause as Error)?.message ?? String(cause)}`);
     this.name = "AmbiguousDispatchError";
   }
-}
-
-export interface RunnerInputValues {
-  workOrderId: string;
-  attempt: number;
-  branch: string;
-  baseBranch: string;
-  title: string;
-  model: string;
-  files: readonly string[];
-  instruction: string;
-  timeoutMinutes: number;
 }
 
 function inputsSize(inputs: RunnerInputs): number {

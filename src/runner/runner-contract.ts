@@ -15,6 +15,22 @@ export const RUNNER_INPUT_NAMES = [
 ] as const;
 export type RunnerInputs = Record<(typeof RUNNER_INPUT_NAMES)[number], string>;
 
+/** The runner inputs as typed values: what the app dispatches and what the action parses back. */
+export interface RunnerInputValues {
+  workOrderId: string;
+  attempt: number;
+  /** PR branch, e.g. feature/wo-1234abcd-add-login. */
+  branch: string;
+  baseBranch: string;
+  title: string;
+  /** Aider's model id. */
+  model: string;
+  /** Repo-relative paths in scope; a trailing "/" marks a directory whose contents are in scope. */
+  files: readonly string[];
+  instruction: string;
+  timeoutMinutes: number;
+}
+
 /** GitHub's cap on a dispatch's inputs, all values together. */
 export const MAX_DISPATCH_INPUT_CHARS = 65_535;
 export const GZ64_PREFIX = "gz64:";
