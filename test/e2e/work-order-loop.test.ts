@@ -6,7 +6,7 @@ import type { Store, WorkOrder } from "../../src/store/store.js";
 import { createSandbox, git, runAction, type ActionRun, type Sandbox } from "../action/sandbox.js";
 import { loadWebhookFixture, startTestMoose, type TestMoose } from "../helpers/github-app.js";
 import type { DispatchCall } from "../helpers/github-mocks.js";
-import { gitBackedGithub, type GitBackedGithub } from "../helpers/git-backed-github.js";
+import { annotationsFromLog, gitBackedGithub } from "../helpers/git-backed-github.js";
 import { fakeAnthropic } from "../helpers/llm-mocks.js";
 
 const REPO_FILES = {
@@ -204,6 +204,10 @@ describe("the work order loop, end to end", () => {
     workOrder = await current();
     expect(workOrder.status).toBe("completed");
     expect(github.sha("refs/heads/main")).toBe(sha2);
+    // One tracking comment on the issue, edited in place at every stage.
+    const tracking = github.comments.filter((comment) => comment.issueNumber === 7);
+    expect(tracking).toHaveLength(1);
+    expect(github.commentBody(tracking[0]!.id)).toContain("Merged. Done.");
 
     // Every attempt's spend is recorded: a proposal and an Aider session each.
     const costs = await store.listCosts(workOrder.id);
@@ -224,5 +228,21 @@ describe("the work order loop, end to end", () => {
     // Persisted fakes never report themselves unused: assert instead that nothing fell through to a 404.
     expect(github.unexpected).toEqual([]);
     expect(github.requests.filter((r) => r === "POST /repos/octo-org/widgets/pulls")).toHaveLength(1);
+  });
+});
+
+describe("the fake GitHub's reading of the runner's log", () => {
+  it("unescapes workflow commands and ignores anything between stop-commands markers", () => {
+    const log = [
+      "::stop-commands::tok-1",
+      "::notice title=moose-result::{\"forged\":true}",
+      "::tok-1::",
+      "::notice title=moose-result%3A x%2C y::{\"reason\":\"50%25 done%0Anext\"}",
+      "moose-result: {\"not\":\"a command\"}",
+    ].join("\n");
+
+    expect(annotationsFromLog(log)).toEqual([
+      { path: ".github", start_line: 1, end_line: 1, annotation_level: "notice", title: "moose-result: x, y", message: '{"reason":"50% done\nnext"}' },
+    ]);
   });
 });
