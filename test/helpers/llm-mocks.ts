@@ -48,6 +48,9 @@ export interface FakeAnthropicOptions {
 export interface RecordedLlmCalls {
   /** The `model` of every request, in arrival order. */
   models: string[];
+  /** Requests not yet answered, and the most there ever were at once (to prove calls overlapped). */
+  inFlight: number;
+  maxInFlight: number;
 }
 
 const DEFAULT_PLAN = "PLAN: 1. change the files\nAIDER INSTRUCTION: make the change";
@@ -57,7 +60,7 @@ const DEFAULT_PLAN = "PLAN: 1. change the files\nAIDER INSTRUCTION: make the cha
  * if it is never called).
  */
 export function fakeAnthropic(options: FakeAnthropicOptions = {}): RecordedLlmCalls {
-  const calls: RecordedLlmCalls = { models: [] };
+  const calls: RecordedLlmCalls = { models: [], inFlight: 0, maxInFlight: 0 };
   nock(ANTHROPIC_API)
     .persist()
     .post("/v1/messages")
@@ -65,8 +68,10 @@ export function fakeAnthropic(options: FakeAnthropicOptions = {}): RecordedLlmCa
       // nock 15 hands reply functions the fetch Request itself.
       const body = (await request.json()) as { model: string };
       calls.models.push(body.model);
+      calls.maxInFlight = Math.max(calls.maxInFlight, ++calls.inFlight);
       options.onRequest?.(body);
       if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      calls.inFlight--;
       return [200, anthropicMessage(options.text ?? DEFAULT_PLAN, options.usage, body.model)];
     });
   return calls;
