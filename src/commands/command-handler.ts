@@ -5,9 +5,10 @@ import { ensureProject } from "../director/director.js";
 import { cancelWorkOrder } from "../endings/endings.js";
 import { hasWriteAccess, type RepoRef } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
-import { findModel, type ModelCatalog } from "../manager/model-catalog.js";
+import { findModel, type ModelCatalog, type Provider } from "../manager/model-catalog.js";
 import { nextModel } from "../manager/routing.js";
 import type { PipelineConfig } from "../orchestrator/stage-context.js";
+import { availableProviders } from "../proposer/providers.js";
 import type { WorkOrder, WorkOrderStatus } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
@@ -46,7 +47,10 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
   }
 
   await react(context, commentId, "+1");
-  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline, context.octokit, repo);
+  const reply = async (text: string) => {
+    await context.octokit.rest.issues.createComment(context.issue({ body: `@${commenter} ${text}` }));
+  };
+  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline, context.octokit, repo, reply);
   await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
   return outcome;
 }
@@ -62,6 +66,7 @@ async function runCommand(
   pipeline: PipelineConfig,
   octokit: ProbotOctokit,
   repo: RepoRef,
+  reply: (text: string) => Promise<void>,
 ): Promise<string> {
   const { store } = services;
   const progress = (text: string) => withProgress(workOrder, "command", text, services.now());
@@ -86,8 +91,12 @@ async function runCommand(
     case "status":
       return "status refreshed";
     case "retry": {
-      const plan = planRetry(command, workOrder, pipeline.catalog);
-      if ("refused" in plan) return `refused: ${plan.refused}`;
+      const plan = planRetry(command, workOrder, pipeline.catalog, { availableProviders: availableProviders(pipeline.providers), now: services.now() });
+      if ("refused" in plan) {
+        // The maintainer asked for something specific: say why nothing happened rather than leave a bare 👍.
+        await reply(`${plan.refused}; nothing was changed.`);
+        return `refused: ${plan.refused}`;
+      }
       const retried = await store.transitionWorkOrder({
         id: workOrder.id,
         from: RETRYABLE_STATUSES,
@@ -111,6 +120,7 @@ export function planRetry(
   command: Extract<MooseCommand, { name: "retry" }>,
   workOrder: WorkOrder,
   catalog: ModelCatalog,
+  availability: { availableProviders?: readonly Provider[]; now?: Date } = {},
 ): { metadata: Record<string, unknown>; describe: string } | { refused: string } {
   const current = typeof workOrder.metadata.model === "string" ? workOrder.metadata.model : undefined;
   if (command.model) {
@@ -121,7 +131,8 @@ export function planRetry(
     return { metadata: { requested_model: command.model }, describe: `with ${command.model}` };
   }
   if (command.escalate) {
-    const next = current ? nextModel(catalog, current, []) : null;
+    // Only a model whose provider is configured: an unreachable "next model up" would just fail at the Manager.
+    const next = current ? nextModel(catalog, current, [], availability) : null;
     if (!next) return { refused: `no stronger model than ${current ?? "the routed one"} is available` };
     return { metadata: { requested_model: next.id }, describe: `escalated to ${next.id}` };
   }
