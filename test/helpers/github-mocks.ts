@@ -2,7 +2,9 @@
 // to an in-memory repository, counts what was asked, and answers unknown routes 404 (listed in `unexpected`).
 import nock from "nock";
 import { runDisplayTitle } from "../../src/runner/runner-contract.js";
-import { API } from "./github-app.js";
+
+/** The same host as github-app.ts's API; not imported from there so the benchmark can load this without vitest. */
+const API = "https://api.github.com";
 
 export interface DispatchCall {
   workflowFile: string;
@@ -30,6 +32,8 @@ export interface FakeGithubOptions {
   files?: Record<string, string>;
   /** Collaborator permission for every user (default write). */
   permission?: "admin" | "write" | "read" | "none";
+  /** `GET /repos/{o}/{r}/issues/{n}` (the Director re-reads the labelled issue); undefined answers 404. */
+  issue?: (issueNumber: number) => unknown;
   /** Decides each dispatch's reply; by default every dispatch starts a run with the next run id. */
   onDispatch?: (call: DispatchCall, index: number) => DispatchReply;
 }
@@ -98,6 +102,10 @@ export function fakeGithub(options: FakeGithubOptions = {}): FakeGithub {
     if (method === "GET" && (match = path.match(new RegExp(`^${repoPath}/collaborators/([^/]+)/permission$`)))) {
       const permission = options.permission ?? "write";
       return [200, { permission, role_name: permission, user: { login: match[1] } }];
+    }
+    if (method === "GET" && (match = path.match(new RegExp(`^${repoPath}/issues/(\\d+)$`)))) {
+      const issue = options.issue?.(Number(match[1]));
+      return issue === undefined ? [404, { message: "Not Found" }] : [200, issue];
     }
     if (method === "POST" && (match = path.match(new RegExp(`^${repoPath}/issues/(\\d+)/comments$`)))) {
       const comment = { issueNumber: Number(match[1]), id: ++nextCommentId, body: String((body as { body?: string }).body) };
