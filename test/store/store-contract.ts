@@ -413,5 +413,53 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       // Recording the same attempt again replaces it rather than failing.
       await store.recordOutcome({ ...outcome, success: true, details: { retried: true } });
     });
+
+    it(`${name}: findWorkOrderByBranch returns the project's newest work order on that branch`, async () => {
+      const p = await project();
+      const other = await project();
+      const first = await created(newWorkOrder(p.id, 61));
+      await store.updateWorkOrder(first.id, { branch: "feature/wo-1-a" });
+      await store.transitionWorkOrder({ id: first.id, from: ["approved"], to: "cancelled" });
+      const second = await created(newWorkOrder(p.id, 61));
+      await store.updateWorkOrder(second.id, { branch: "feature/wo-1-a" });
+      const elsewhere = await created(newWorkOrder(other.id, 61));
+      await store.updateWorkOrder(elsewhere.id, { branch: "feature/wo-1-a" });
+
+      expect((await store.findWorkOrderByBranch(p.id, "feature/wo-1-a"))?.id).toBe(second.id);
+      expect((await store.findWorkOrderByBranch(other.id, "feature/wo-1-a"))?.id).toBe(elsewhere.id);
+      expect(await store.findWorkOrderByBranch(p.id, "feature/wo-1")).toBeNull();
+    });
+
+    it(`${name}: listWorkOrdersInStatus spans projects, least recently updated first, up to the limit`, async () => {
+      const p = await project();
+      const other = await project();
+      const a = await created(newWorkOrder(p.id, 71));
+      await sleep(2);
+      const b = await created(newWorkOrder(other.id, 72));
+      await sleep(2);
+      const c = await created(newWorkOrder(p.id, 73, { status: "awaiting_approval" }));
+      await sleep(2);
+      await store.updateWorkOrder(a.id, { metadata: { touched: true } });
+      const d = await created(newWorkOrder(p.id, 74));
+      await store.transitionWorkOrder({ id: d.id, from: ["approved"], to: "completed" });
+
+      const ids = async (statuses: Parameters<Store["listWorkOrdersInStatus"]>[0], limit: number) =>
+        (await store.listWorkOrdersInStatus(statuses, limit)).map((wo) => wo.id);
+      expect(await ids(["approved"], 10)).toEqual([b.id, a.id]);
+      expect(await ids(["approved", "awaiting_approval"], 2)).toEqual([b.id, c.id]);
+      expect(await ids(["running", "pr_open"], 10)).toEqual([]);
+      expect(await ids(["completed"], 10)).toEqual([d.id]);
+      expect((await store.listWorkOrdersInStatus(["approved"], 10))[0]).toEqual(await store.getWorkOrder(b.id));
+      await expect(store.listWorkOrdersInStatus(["approved"], 0)).rejects.toThrow(/limit/);
+    });
+
+    it(`${name}: listProjects lists every active project, oldest first`, async () => {
+      const first = await project();
+      await sleep(2);
+      const second = await project();
+      const listed = await store.listProjects();
+      expect(listed.map((p) => p.id)).toEqual([first.id, second.id]);
+      expect(listed[0]).toEqual(await store.getProject(first.id));
+    });
   });
 }

@@ -2,6 +2,7 @@
 // it sends, how it maps rows back, and how it reports PostgREST errors and a missing schema.
 import nock from "nock";
 import { describe, expect, it } from "vitest";
+import { WORK_ORDER_STATUSES } from "../../src/store/store.js";
 import { openSupabaseStore } from "../../src/store/supabase-store.js";
 
 const SUPABASE_URL = "https://abcdefgh.supabase.co";
@@ -290,5 +291,16 @@ describe("Supabase store", () => {
       .query(true)
       .reply(200, [{ ...workOrderJson, status: "exploded" }]);
     await expect(store.getWorkOrder(WORK_ORDER_ID)).rejects.toThrow(/unexpected work_orders row:[\s\S]*status/);
+  });
+
+  it("Supabase: listWorkOrdersInStatus (the reconciler's worklist) filters by the other statuses, oldest update first", async () => {
+    const store = await openStore();
+    const others = WORK_ORDER_STATUSES.filter((status) => status !== "dispatching" && status !== "running");
+    api()
+      .get("/rest/v1/work_orders")
+      .query({ select: "*", status: `not.in.(${others.join(",")})`, order: "updated_at.asc", limit: "50" })
+      .reply(200, [{ ...workOrderJson, status: "running" }]);
+    const listed = await store.listWorkOrdersInStatus(["dispatching", "running"], 50);
+    expect(listed.map((wo) => [wo.id, wo.status, wo.runId])).toEqual([[WORK_ORDER_ID, "running", 12345678901]]);
   });
 });
