@@ -100,15 +100,17 @@ export async function manageWorkOrder(stage: StageContext, workOrder: WorkOrder)
     now: services.now(),
   });
   const reason = `complexity ${complexity.score.toFixed(2)}, budget ${tier}: ${route.reason}`;
-  await store.recordDecision({
-    workOrderId: workOrder.id,
-    agent: "manager",
-    decision: route.model ? (route.requiresApproval ? "needs_approval" : "routed") : "refused",
-    reason,
-    details: { complexity: complexity.score, factors: complexity.factors, budget_tier: tier, model: route.model?.id ?? null },
-  });
+  const decide = (decision: string) =>
+    store.recordDecision({
+      workOrderId: workOrder.id,
+      agent: "manager",
+      decision,
+      reason,
+      details: { complexity: complexity.score, factors: complexity.factors, budget_tier: tier, model: route.model?.id ?? null },
+    });
 
   if (!route.model) {
+    await decide("refused");
     await escalateWorkOrder(services, octokit, repo, workOrder, {
       type: tier === "emergency" ? "budget" : "routing",
       severity: tier === "emergency" ? "critical" : "high",
@@ -120,6 +122,7 @@ export async function manageWorkOrder(stage: StageContext, workOrder: WorkOrder)
     return { kind: "stopped", reason: "no model" };
   }
   if (route.requiresApproval) {
+    await decide("needs_approval");
     const held = await store.transitionWorkOrder({
       id: workOrder.id,
       from: ["approved"],
@@ -148,8 +151,16 @@ export async function manageWorkOrder(stage: StageContext, workOrder: WorkOrder)
       },
     },
   });
-  if (started === "capacity") return { kind: "snooze", reason: "at capacity" };
+  if (started === "capacity") {
+    // Said once per wait, not on every recheck: the decision log records when it actually starts.
+    if (workOrder.metadata.waiting_on !== "capacity") {
+      await store.updateWorkOrder(workOrder.id, { metadata: { waiting_on: "capacity", ...note(`waiting for capacity (${route.model.id})`) } });
+      await refreshTrackingComment(services, octokit, repo, workOrder.id);
+    }
+    return { kind: "snooze", reason: "at capacity" };
+  }
   if (!started) return { kind: "stopped", reason: "lease lost" };
+  await decide("routed");
   await refreshTrackingComment(services, octokit, repo, started.id);
   return { kind: "advanced", workOrder: started };
 }
