@@ -51,6 +51,10 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
     await context.octokit.rest.issues.createComment(context.issue({ body: `@${commenter} ${text}` }));
   };
   const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline, context.octokit, repo, reply);
+  if (outcome.startsWith("ignored:")) {
+    // A command that does not apply now (retry while running, approve after approval) is answered, not dropped.
+    await reply(`\`/moose ${parsed.command.name}\` does nothing while the work order is \`${workOrder.status}\`; see the tracking comment.`);
+  }
   await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
   return outcome;
 }

@@ -95,7 +95,8 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
     store.recordOutcome({
       workOrderId: leased.id,
       attempt: leased.attempt,
-      model,
+      // The catalogue id, as the Sentinel records it: one form per column for the learning data.
+      model: typeof leased.metadata.model === "string" ? leased.metadata.model : null,
       complexity: numberOrNull(leased.metadata.complexity),
       success,
       costUsd: numberOrNull(leased.metadata.proposal_cost_usd),

@@ -11,6 +11,9 @@ import { deleteBranch } from "./publish-work-order.js";
 /** `run-name` of the runner workflow, as `runDisplayTitle` writes it. */
 const RUN_TITLE = /^Moose WO ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) attempt ([1-9][0-9]{0,3})$/;
 
+/** In-flight work orders are bounded by MOOSE_MAX_CONCURRENCY (at most 100), so one look covers them all. */
+const IN_FLIGHT_SCAN = 200;
+
 export function parseRunTitle(displayTitle: string | null | undefined): { workOrderId: string; attempt: number } | null {
   const match = RUN_TITLE.exec(displayTitle ?? "");
   return match ? { workOrderId: match[1]!, attempt: Number(match[2]) } : null;
@@ -25,6 +28,7 @@ export interface FinishedRun {
 
 /**
  * Returns null when the run is not a Moose runner run (so the caller can treat it as a CI hint), else what was done.
+ * A run is Moose's when an in-flight work order of this repository holds its id, or when its name says so.
  * The run name is checked against the project too: another repository's run cannot move this one's work order.
  */
 export async function acceptRunnerRun(
@@ -34,9 +38,12 @@ export async function acceptRunnerRun(
   project: Project,
   run: FinishedRun,
 ): Promise<string | null> {
-  const named = parseRunTitle(run.display_title);
+  // By run id first (the dispatch reply gave it); by the run name when that reply was lost.
+  const inFlight = await services.store.listWorkOrdersInStatus(["dispatching", "running"], IN_FLIGHT_SCAN);
+  const byId = inFlight.find((wo) => wo.projectId === project.id && wo.runId === run.id);
+  const named = byId ? { workOrderId: byId.id, attempt: byId.attempt } : parseRunTitle(run.display_title);
   if (!named) return null;
-  const workOrder = await services.store.getWorkOrder(named.workOrderId);
+  const workOrder = byId ?? (await services.store.getWorkOrder(named.workOrderId));
   if (!workOrder || workOrder.projectId !== project.id) return "ignored: run names no work order of this repository";
   if (workOrder.status === "cancelled" || workOrder.status === "completed") {
     // The runner may still have pushed its result branch: nothing will publish it now.

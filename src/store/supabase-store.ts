@@ -58,7 +58,8 @@ function supabaseBackend(client: SupabaseClient): StoreBackend {
     async select(table: string, query: SelectQuery) {
       let request = client.from(table).select("*");
       for (const [column, value] of Object.entries(query.equal)) request = request.eq(column, value);
-      if (query.notIn) request = request.not(query.notIn.column, "in", `(${query.notIn.values.join(",")})`);
+      // An empty "not in" list excludes nothing; PostgREST would reject `not.in.()`.
+      if (query.notIn && query.notIn.values.length > 0) request = request.not(query.notIn.column, "in", `(${query.notIn.values.join(",")})`);
       for (const order of query.orderBy ?? []) request = request.order(order.column, { ascending: order.ascending });
       if (query.limit !== undefined) request = request.limit(query.limit);
       const data = await run(`select from ${table}`, request);

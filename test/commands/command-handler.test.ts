@@ -96,6 +96,17 @@ describe("/moose retry", () => {
     expect(s.github.dispatches).toEqual([]);
   });
 
+  it("answers a retry that does not apply now (the attempt is still running) and changes nothing", async () => {
+    const s = await loopScenario();
+    const workOrder = await seedRunningWorkOrder(s, 39, { runId: 7002 });
+
+    await s.moose.deliver("issue_comment", commentPayload(39, "/moose retry"));
+
+    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "running", attempt: 1 });
+    expect(s.github.commentsOn(39).map((c) => c.body)).toContainEqual(expect.stringMatching(/^@maintainer `\/moose retry` does nothing while the work order is `running`/));
+    expect(s.github.dispatches).toEqual([]);
+  });
+
   it("--escalate picks the next model up that a configured provider serves", async () => {
     const s = await loopScenario();
     const calls = fakeAnthropic();

@@ -196,6 +196,16 @@ describe("correlating the run", () => {
     expect(await eventOutcomes(s, "workflow_run")).toEqual(["ignored: not the current attempt's run", "runner run success: publishing"]);
   });
 
+  it("matches by run id even when the run's name is not Moose's (a renamed run-name)", async () => {
+    const s = await loopScenario();
+    const workOrder = await seedRunningWorkOrder(s, 21, { runId: 7005 });
+    s.github.finishRunnerRun(7005, workOrder.id, 1, { result: "success" });
+
+    await s.moose.deliver("workflow_run", runnerRunPayload(7005, "Moose runner"));
+
+    expect(await eventOutcomes(s, "workflow_run")).toEqual(["runner run success: publishing"]);
+  });
+
   it("falls back to the run name when the dispatch reply (and so the run id) was lost", async () => {
     const s = await loopScenario();
     const workOrder = await seedRunningWorkOrder(s, 19, { runId: null });
