@@ -3,7 +3,7 @@ import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
 import { WORK_ORDER_STATUSES, type EscalationSeverity, type WorkOrder } from "../store/store.js";
-import { withProgress } from "../tracking/tracking-comment.js";
+import { shortWorkOrderId, withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 
 export interface ResolutionOption {
@@ -29,7 +29,7 @@ const ESCALATABLE = WORK_ORDER_STATUSES.filter((s) => s !== "completed" && s !==
 
 export function renderEscalationComment(workOrder: WorkOrder, request: EscalationRequest): string {
   return [
-    `**Moose needs a human** for work order \`WO-${workOrder.id.slice(0, 8)}\` (${request.type}, ${request.severity} severity).`,
+    `**Moose needs a human** for work order \`WO-${shortWorkOrderId(workOrder.id)}\` (${request.type}, ${request.severity} severity).`,
     "",
     request.message,
     "",

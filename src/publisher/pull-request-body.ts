@@ -1,5 +1,6 @@
 // Renders the work order's pull request: Mission Control's title and metadata body, kept in step on every attempt.
 import type { WorkOrder } from "../store/store.js";
+import { shortWorkOrderId } from "../tracking/tracking-comment.js";
 
 export interface PullRequestFacts {
   workOrder: WorkOrder;
@@ -12,7 +13,7 @@ export interface PullRequestFacts {
 }
 
 export function pullRequestTitle(workOrder: Pick<WorkOrder, "id" | "title">): string {
-  return `WO-${workOrder.id.slice(0, 8)}: ${workOrder.title}`.slice(0, 256);
+  return `WO-${shortWorkOrderId(workOrder.id)}: ${workOrder.title}`.slice(0, 256);
 }
 
 const usd = (value: number | null): string => (value === null ? "unknown" : `$${value.toFixed(4)}`);
@@ -43,7 +44,7 @@ export function renderPullRequestBody(facts: PullRequestFacts): string {
     approved_by: str(meta.approved_by),
   };
   return [
-    `## Work order \`WO-${workOrder.id.slice(0, 8)}\``,
+    `## Work order \`WO-${shortWorkOrderId(workOrder.id)}\``,
     "",
     `Closes #${workOrder.issueNumber}`,
     "",
