@@ -1,7 +1,7 @@
 // `npm start` without credentials: Probot's setup mode serves the registration page with Moose's manifest.
 import { readFileSync } from "node:fs";
 import { run, type Server } from "probot";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import mooseApp from "../src/index.js";
 
@@ -32,6 +32,8 @@ describe("app.yml and the registration page", () => {
 
   it("serves the registration page with that manifest when there are no credentials", async () => {
     const port = 39_000 + Math.floor(Math.random() * 1_000);
+    // Setup mode reads this from the process environment, not from run()'s env: without it, it asks smee.io.
+    vi.stubEnv("NO_SMEE_SETUP", "true");
     server = await run(mooseApp, { env: { PORT: String(port), NO_SMEE_SETUP: "true", LOG_LEVEL: "silent" } });
     const page = await (await fetch(`http://localhost:${port}/probot`)).text();
     expect(page).toContain("Register GitHub App");

@@ -31,8 +31,10 @@ export function loadWebhookFixture<T = Record<string, any>>(name: string): T {
 export interface TestMoose {
   probot: Probot;
   runtime: MooseRuntime;
-  /** Delivers a webhook as GitHub would and waits until the worker has nothing left to do. */
-  deliver(name: string, payload: unknown, deliveryId?: string): Promise<void>;
+  /** Failed handler attempts of the last delivery (see `deliver`). */
+  failures: string[];
+  /** Delivers a webhook and drains the worker; throws when a handler failed, unless `expectFailures` is set. */
+  deliver(name: string, payload: unknown, deliveryId?: string, options?: { expectFailures?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,12 +82,25 @@ export async function startTestMoose(options: TestMooseOptions = {}): Promise<Te
   await probot.load(app, { cwd: process.cwd(), addHandler: vi.fn() });
   const runtime = mooseRuntimeOf(probot);
   if (!runtime) throw new Error("moose runtime missing after load");
+  // A handler that throws is retried and finally closed as failed, which would read as "did nothing": surface it.
+  const failures: string[] = [];
+  const store = runtime.services.store;
+  const failEvent = store.failEvent.bind(store);
+  store.failEvent = async (deliveryId, error, maxAttempts) => {
+    failures.push(`${deliveryId}: ${error}`);
+    return failEvent(deliveryId, error, maxAttempts);
+  };
   return {
     probot,
     runtime,
-    async deliver(name, payload, deliveryId = `delivery-${++deliveries}`) {
+    failures,
+    async deliver(name, payload, deliveryId = `delivery-${++deliveries}`, deliverOptions = {}) {
+      failures.length = 0;
       await probot.receive({ id: deliveryId, name, payload } as never);
       await runtime.worker.drain();
+      if (failures.length > 0 && !deliverOptions.expectFailures) {
+        throw new Error(`a webhook handler failed (pass expectFailures if the test means it):\n${failures.join("\n")}`);
+      }
     },
     async stop() {
       await runtime.stop();
