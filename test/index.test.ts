@@ -1,7 +1,8 @@
 // The acceptance path through src/index.ts's default export, as `probot run` loads it: a labelled issue becomes
 // exactly one work order and one tracking comment, then flows through routing and a proposal to a runner dispatch.
+import { PGlite } from "@electric-sql/pglite";
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   API,
   REPO_PATH,
@@ -14,14 +15,53 @@ import {
 } from "./helpers/github-app.js";
 import { mockAnthropicProposals } from "./helpers/llm-mocks.js";
 
+/** Every request no mock answered, as "METHOD url" (test/setup.ts fails the test on these too; here they are counted). */
+function watchUnansweredRequests(): { requests: string[]; stop(): void } {
+  const requests: string[] = [];
+  const listener = (req: any) => {
+    const url = req?.url ?? (req?.href ? String(req.href) : `${req?.protocol ?? ""}//${req?.host ?? req?.hostname ?? ""}${req?.path ?? ""}`);
+    requests.push(`${req?.method ?? "?"} ${url}`);
+  };
+  nock.emitter.on("no match", listener);
+  return { requests, stop: () => nock.emitter.removeListener("no match", listener) };
+}
+
 describe("src/index.ts loaded into Probot", () => {
   let moose: TestMoose;
+  // The default export opens its own in-memory PGlite; the test keeps a handle on it to read tables no Store method returns.
+  let db: PGlite;
+  let unanswered: ReturnType<typeof watchUnansweredRequests>;
   beforeEach(async () => {
-    moose = await startTestMoose({ defaultExport: true, env: { ANTHROPIC_API_KEY: "sk-ant-test-key" } });
+    const create = PGlite.create.bind(PGlite) as (...args: unknown[]) => Promise<PGlite>;
+    // PGlite.create calls itself while it initialises: only the outermost call is the database Moose gets.
+    let depth = 0;
+    const spy = vi.spyOn(PGlite, "create").mockImplementation((async (...args: unknown[]) => {
+      depth += 1;
+      try {
+        const created = await create(...args);
+        if (depth === 1) db = created;
+        return created;
+      } finally {
+        depth -= 1;
+      }
+    }) as typeof PGlite.create);
+    try {
+      moose = await startTestMoose({ defaultExport: true, env: { ANTHROPIC_API_KEY: "sk-ant-test-key" } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(db).toBeDefined();
+    unanswered = watchUnansweredRequests();
   });
   afterEach(async () => {
+    unanswered.stop();
     await moose.stop();
   });
+
+  async function sqlRows<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return (await db.query<Row>(text, params)).rows;
+  }
+  const commentPosts = () => unanswered.requests.filter((request) => /^POST .*\/comments$/.test(request));
 
   async function activeWorkOrder(issueNumber: number) {
     const project = await moose.runtime.services.store.upsertProject({
@@ -41,9 +81,13 @@ describe("src/index.ts loaded into Probot", () => {
     mockRepoConfig(null);
     mockPermission("maintainer", "write");
     nock(API).get(`${REPO_PATH}/issues/7`).reply(200, payload.issue);
+    let trackingPosts = 0;
     const comment = nock(API)
       .post(`${REPO_PATH}/issues/7/comments`, (body) => body.body.includes("moose:tracking") && body.body.includes("approved"))
-      .reply(201, { id: 9001 });
+      .reply(201, () => {
+        trackingPosts += 1;
+        return { id: 9001 };
+      });
     // Manager and Proposer: configuration again, the files in scope from the default branch, one proposal.
     mockRepoConfig(null);
     for (const path of ["src/cli/list.ts", "test/cli/list.test.ts"]) {
@@ -64,6 +108,13 @@ describe("src/index.ts loaded into Probot", () => {
     await moose.deliver("issues", payload, "delivery-same");
 
     expect(comment.isDone() && dispatch.isDone() && edits.isDone()).toBe(true);
+    // Exactly one comment POST: the one the mock answered, and none that went unanswered.
+    expect(trackingPosts).toBe(1);
+    expect(commentPosts()).toEqual([]);
+    expect(await sqlRows("select issue_number from work_orders")).toEqual([{ issue_number: 7 }]);
+    expect(await sqlRows("select delivery_id, outcome from github_events")).toEqual([
+      { delivery_id: "delivery-same", outcome: "work order created: approved" },
+    ]);
     expect(models).toEqual(["claude-haiku-5-5"]);
     const workOrder = await activeWorkOrder(7);
     expect(workOrder).toMatchObject({
@@ -95,8 +146,16 @@ describe("src/index.ts loaded into Probot", () => {
     mockRepoConfig(null);
     mockPermission("passer-by", "read");
 
-    await moose.deliver("issues", payload);
+    await moose.deliver("issues", payload, "delivery-read-only");
 
     expect(await activeWorkOrder(7)).toBeNull();
+    expect(await sqlRows("select count(*)::int as n from work_orders")).toEqual([{ n: 0 }]);
+    expect(await sqlRows("select work_order_id, agent, decision, reason from decision_logs")).toEqual([
+      { work_order_id: null, agent: "director", decision: "refused", reason: "@passer-by lacks write access" },
+    ]);
+    expect(await sqlRows("select outcome from github_events where delivery_id = $1", ["delivery-read-only"])).toEqual([
+      { outcome: "refused: sender lacks write access" },
+    ]);
+    expect(commentPosts()).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // End-to-end runs of the action's entry point (action/src/main.ts) against a real repository, a bare origin and the fake aider.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sandbox } from "./sandbox.js";
@@ -160,18 +160,26 @@ describe("runner action entry point", () => {
 
   it("turns a hostile title into a safe branch and never runs it", async () => {
     sandbox = createSandbox();
+    // The marker must not exist beforehand (a previous run that was fooled would make this pass for nothing),
+    // and is removed afterwards so a failure here does not poison the next run.
+    rmSync("/tmp/pwned-moose", { force: true });
     const title = "Fix `rm -rf ~` $(touch /tmp/pwned-moose) \"quoted\" 'single'\nnew line ::error::x Ünïcødé 🚀";
-    const run = await runAction(sandbox, {
-      scenario: "edit",
-      inputs: { branch: "", title, instruction: "Line one\n::set-output name=result::success\n$(touch pwned)\n" },
-    });
+    let run: Awaited<ReturnType<typeof runAction>>;
+    try {
+      run = await runAction(sandbox, {
+        scenario: "edit",
+        inputs: { branch: "", title, instruction: "Line one\n::set-output name=result::success\n$(touch pwned)\n" },
+      });
+      expect(existsSync("/tmp/pwned-moose")).toBe(false);
+    } finally {
+      rmSync("/tmp/pwned-moose", { force: true });
+    }
 
     expect(run.outputs.result).toBe("success");
     const branch = resultBlock(run.summary).branch as string;
     expect(branch).toMatch(/^feature\/wo-1234abcd-[a-z0-9-]+$/);
     expect(branch).toBe("feature/wo-1234abcd-fix-rm-rf-touch-tmp-pwned-moose-quoted-s");
     expect(git(sandbox.work, "symbolic-ref", "--short", "HEAD")).toBe(branch);
-    expect(existsSync("/tmp/pwned-moose")).toBe(false);
     expect(existsSync(`${sandbox.work}/pwned`)).toBe(false);
     // Aider's echo of the instruction cannot issue workflow commands or forge the result line.
     expect(run.stdout).not.toMatch(/^::set-output/m);

@@ -25,7 +25,9 @@ describe("who may give commands", () => {
 
     expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "escalated", attempt: 1 });
     expect(s.github.writes()).toEqual([]);
-    expect(s.github.requests.map((r) => `${r.method} ${r.path}`)).toContain("GET /repos/octo-org/widgets/collaborators/drive-by/permission");
+    const permissionChecks = s.github.requests.filter((r) => `${r.method} ${r.path}` === "GET /repos/octo-org/widgets/collaborators/drive-by/permission");
+    expect(permissionChecks).toHaveLength(1);
+    expect(await sqlRows(s, "select outcome from github_events")).toEqual([{ outcome: "ignored: commenter lacks write access" }]);
     expect(await s.store.listCosts(workOrder.id)).toEqual([]);
     expect(await s.store.listOpenEscalations(workOrder.id)).toHaveLength(1);
   });

@@ -1,4 +1,5 @@
 // The Director and the approval commands end to end through Probot: who may trigger, what is created, what waits.
+import type { PGliteInterface } from "@electric-sql/pglite";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
   startTestMoose,
   type TestMoose,
 } from "../helpers/github-app.js";
+import { clonedPgliteDatabase } from "../helpers/pglite-template.js";
 
 const HIGH_RISK_BODY = `### Description
 
@@ -34,9 +36,12 @@ _No response_`;
 
 describe("Director", () => {
   let moose: TestMoose;
+  let db: PGliteInterface;
   beforeEach(async () => {
+    const database = await clonedPgliteDatabase();
+    db = database.db;
     // The Director alone: the pipeline that would take approved work orders further is switched off.
-    moose = await startTestMoose({ pipeline: (pipeline) => ({ ...pipeline, maxConcurrency: 0 }) });
+    moose = await startTestMoose({ openStore: async () => database.store, pipeline: (pipeline) => ({ ...pipeline, maxConcurrency: 0 }) });
     mockInstallationToken();
   });
   afterEach(async () => {
@@ -44,6 +49,11 @@ describe("Director", () => {
   });
 
   const store = () => moose.runtime.services.store;
+  /** How the worker closed a delivery: its outcome column, or undefined when it was never recorded. */
+  async function eventOutcome(deliveryId: string): Promise<string | null | undefined> {
+    const { rows } = await db.query<{ outcome: string | null }>("select outcome from github_events where delivery_id = $1", [deliveryId]);
+    return rows[0]?.outcome;
+  }
   async function activeWorkOrder(issueNumber = 7) {
     const fixture = loadWebhookFixture("issues.labeled");
     const project = await store().upsertProject({
@@ -77,9 +87,9 @@ describe("Director", () => {
     payload.sender.type = "Bot";
     payload.sender.login = "moose[bot]";
     nock.cleanAll(); // not even an installation token: a bot's event costs no API call
-    await moose.deliver("issues", payload);
+    await moose.deliver("issues", payload, "bot-label");
     expect(await activeWorkOrder()).toBeNull();
-    expect(await store().claimEvents("inspector", 10, 1_000)).toEqual([]); // handled, not failed and waiting
+    expect(await eventOutcome("bot-label")).toBe("ignored: bot sender");
   });
 
   it("ignores labels other than the trigger label", async () => {
@@ -110,8 +120,8 @@ describe("Director", () => {
     mockPermission("maintainer", "write");
     nock(API).get(`${REPO_PATH}/issues/7`).reply(200, payload.issue);
     await moose.deliver("issues", payload, "second");
-    const events = await store().claimEvents("inspector", 10, 1_000);
-    expect(events).toEqual([]);
+    expect(await eventOutcome("first")).toBe("work order created: approved");
+    expect(await eventOutcome("second")).toBe("ignored: issue already has an active work order");
     expect((await activeWorkOrder())?.trackingCommentId).toBe(9001);
   });
 

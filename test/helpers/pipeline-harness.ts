@@ -91,16 +91,26 @@ export function sharedStore(store: Store): Store {
 
 /**
  * A store for a process that is about to die: after `kill()` no call ever answers, so its lease heartbeats stop and
- * its pending writes never land, exactly as when the process is gone.
+ * its pending writes never land, exactly as when the process is gone. `bury()` (for cleanup) makes later calls fail
+ * at once instead, so the dead runtime's code can unwind and clear its timers without ever reaching the database.
  */
-export function killableStore(store: Store): { store: Store; kill(): void } {
-  let killed = false;
+export function killableStore(store: Store): { store: Store; kill(): void; bury(): void } {
+  let state: "alive" | "killed" | "buried" = "alive";
   return {
     store: storeView(store, (name, real) =>
-      name === "close" ? async () => undefined : (...args: unknown[]) => (killed ? new Promise(() => undefined) : real(...args)),
+      name === "close"
+        ? async () => undefined
+        : (...args: unknown[]) => {
+            if (state === "killed") return new Promise(() => undefined);
+            if (state === "buried") return Promise.reject(new Error(`store.${String(name)}: this instance is dead`));
+            return real(...args);
+          },
     ),
     kill: () => {
-      killed = true;
+      state = "killed";
+    },
+    bury: () => {
+      state = "buried";
     },
   };
 }

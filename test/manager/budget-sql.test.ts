@@ -1,6 +1,7 @@
 // The budget reservation SQL (src/store/migrations/0002_budget.sql) through the real store, on PGlite and on PostgreSQL when DATABASE_URL is set.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresTestUrl } from "../helpers/postgres-schema.js";
 import { type BudgetDb, createTestWorkOrder, openPgliteBudgetDb, openPostgresBudgetDb } from "./budget-db.js";
 
 function budgetContract(name: string, open: () => Promise<BudgetDb>) {
@@ -84,7 +85,7 @@ function budgetContract(name: string, open: () => Promise<BudgetDb>) {
 
 budgetContract("budget reservations on PGlite", openPgliteBudgetDb);
 
-const databaseUrl = process.env.DATABASE_URL;
+const databaseUrl = postgresTestUrl();
 describe.skipIf(!databaseUrl)("on PostgreSQL (DATABASE_URL is set)", () => {
   budgetContract("budget reservations on PostgreSQL", () => openPostgresBudgetDb(databaseUrl ?? ""));
 

@@ -9,7 +9,7 @@ import type { Store, WorkOrder } from "../../src/store/store.js";
 import { fakeGithub } from "../helpers/github-mocks.js";
 import { fakeAnthropic } from "../helpers/llm-mocks.js";
 import { clonedPgliteStore } from "../helpers/pglite-template.js";
-import { freshPostgresSchema } from "../helpers/postgres-schema.js";
+import { freshPostgresSchema, postgresTestUrl } from "../helpers/postgres-schema.js";
 import {
   killableStore,
   seedProject,
@@ -20,7 +20,7 @@ import {
   testProviders,
 } from "../helpers/pipeline-harness.js";
 
-const databaseUrl = process.env.DATABASE_URL;
+const databaseUrl = postgresTestUrl();
 
 /** Two handles on one database: the same PGlite (it has one connection), or two pools on one PostgreSQL schema. */
 interface TwoStores {
@@ -159,7 +159,8 @@ describe.each(backends)("on $name", ({ name, skip, open }) => {
     // The runner "finishes" each run soon after dispatch, freeing its capacity slot as workflow_run.completed would.
     const completions: Array<Promise<void>> = [];
     const finishRun = async (id: string) => {
-      for (let tries = 0; tries < 200; tries++) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
         await sleep(2);
         if (await first.transitionWorkOrder({ id, from: ["running"], to: "completed" })) {
           inFlight--;
@@ -180,7 +181,8 @@ describe.each(backends)("on $name", ({ name, skip, open }) => {
     const b = runtimeOn(second, { workerId: "instance-b", pipeline });
     const workOrders = await seedMany(first, 100);
 
-    for (let round = 0; round < 100 && github.dispatches.length < 100; round++) {
+    const deadline = Date.now() + 10_000;
+    while (github.dispatches.length < 100 && Date.now() < deadline) {
       await Promise.all([a.worker.drain(), b.worker.drain()]);
       await Promise.all(completions);
       await sleep(15);
@@ -208,26 +210,53 @@ describe("a worker that dies mid-proposal", () => {
     cleanups.push(() => base.close());
     const dying = killableStore(base);
     let hungCalls = 0;
+    const hung: Array<(error: Error) => void> = [];
     // Instance A's LLM call never returns, and then its process is gone (no heartbeats, no writes).
     const a = startTestRuntime(dying.store, {
       workerId: "instance-a",
-      leaseMs: 300,
-      pipeline: { providers: testProviders({ fetch: () => (hungCalls++, new Promise<Response>(() => undefined)) }) },
+      leaseMs: 1_500,
+      pipeline: {
+        providers: testProviders({
+          fetch: () => {
+            hungCalls++;
+            return new Promise<Response>((_resolve, reject) => hung.push(reject));
+          },
+        }),
+      },
+    });
+    let aDrained: Promise<void> = Promise.resolve();
+    // Cleanup: the dead instance's calls fail from now on, so its hung stage unwinds, its lease heartbeat is
+    // cleared and its worker stops; nothing it does after this reaches the database.
+    cleanups.push(async () => {
+      dying.bury();
+      const gone = Object.assign(new Error("instance A is gone"), { code: "ECONNRESET" });
+      for (const reject of hung) reject(gone);
+      await aDrained;
+      await a.stop();
     });
     const b = runtimeOn(sharedStore(base), { workerId: "instance-b" });
     const github = fakeGithub();
     const llm = fakeAnthropic();
     const workOrder = await seedWorkOrder(base, await seedProject(base), 7);
 
-    void a.worker.drain();
-    for (let i = 0; i < 200 && hungCalls === 0; i++) await sleep(5);
+    aDrained = a.worker.drain();
+    const hungBy = Date.now() + 5_000;
+    while (hungCalls === 0 && Date.now() < hungBy) await sleep(5);
     expect(hungCalls).toBe(1);
     expect(await base.getWorkOrder(workOrder.id)).toMatchObject({ status: "proposing", leaseOwner: "instance-a" });
     dying.kill();
 
     await b.worker.drain();
-    expect((await base.getWorkOrder(workOrder.id))?.status, "B must not take a live lease").toBe("proposing");
-    await sleep(350);
+    const held = (await base.getWorkOrder(workOrder.id))!;
+    expect(held.status, "B must not take a live lease").toBe("proposing");
+    expect(held.leaseOwner).toBe("instance-a");
+
+    // PGlite runs in this process, so its clock is ours: once Date.now() is past the expiry, so is the lease.
+    // A's heartbeats can no longer move it (its store never answers), so this expiry is final.
+    const expiresAt = (await base.getWorkOrder(workOrder.id))!.leaseExpiresAt!.getTime();
+    const expiredBy = Date.now() + 10_000;
+    while (Date.now() <= expiresAt + 5 && Date.now() < expiredBy) await sleep(20);
+    expect(Date.now()).toBeGreaterThan(expiresAt);
     await b.worker.drain();
 
     expect(await base.getWorkOrder(workOrder.id)).toMatchObject({ status: "running", metadata: { proposal_model: "claude-haiku-5-5" } });

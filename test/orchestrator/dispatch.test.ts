@@ -96,8 +96,11 @@ describe("dispatchRunnerWorkflow", () => {
   });
 
   it("reads a 404 as a missing workflow file", async () => {
-    fakeGithub({ onDispatch: () => ({ status: 404 }) });
+    const github = fakeGithub({ onDispatch: () => ({ status: 404 }) });
     await expect(dispatchRunnerWorkflow(new RetryingOctokit() as never, repo, request)).rejects.toBeInstanceOf(MissingWorkflowError);
+    // One attempt, not retried, and no other route was tried.
+    expect(github.dispatches).toHaveLength(1);
+    expect(github.unexpected).toEqual([]);
   });
 });
 
@@ -146,6 +149,8 @@ describe("the dispatch stage through the worker", () => {
     expect(comment?.body).toContain("Add `.github/workflows/moose.yml` to the default branch");
     const template = readFileSync(new URL("../../action/templates/workflows/moose.yml", import.meta.url), "utf8");
     expect(comment?.body).toContain(template.trimEnd());
+    expect(github.dispatches).toHaveLength(1);
+    expect(github.unexpected).toEqual([]);
   });
 
   it("escalates an instruction too large even compressed with the size and the limit, and dispatches nothing", async () => {

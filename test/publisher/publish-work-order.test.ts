@@ -29,8 +29,8 @@ async function eventOutcomes(s: LoopScenario, name: string): Promise<string[]> {
 }
 
 /** A work order whose attempt 1 is on PR `prNumber` at sha(1), now running attempt 2 as run 7002 (a retry). */
-async function secondAttemptRunning(s: LoopScenario, issueNumber: number): Promise<WorkOrder> {
-  const { workOrder } = await seedPrOpenWorkOrder(s, issueNumber, sha(1));
+async function secondAttemptRunning(s: LoopScenario, issueNumber: number, options: { filesInScope?: string[] } = {}): Promise<WorkOrder> {
+  const { workOrder } = await seedPrOpenWorkOrder(s, issueNumber, sha(1), options);
   return (await s.store.transitionWorkOrder({ id: workOrder.id, from: ["pr_open"], to: "running", patch: { attempt: 2, runId: 7002 } }))!;
 }
 
@@ -104,7 +104,8 @@ describe("publishing a successful run", () => {
 describe("refusing a change", () => {
   it("refuses a change under .github/workflows/: validation escalation, work branch deleted, no PR, PR branch not moved", async () => {
     const s = await loopScenario();
-    const workOrder = await secondAttemptRunning(s, 14);
+    // Both files are in scope, so the .github/ rule is the only one that can refuse this change.
+    const workOrder = await secondAttemptRunning(s, 14, { filesInScope: ["src/a.ts", ".github/"] });
     s.github.compare = () => ({
       status: "ahead",
       ahead_by: 1,
@@ -120,7 +121,9 @@ describe("refusing a change", () => {
     expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "escalated" });
     const [escalation] = await s.store.listOpenEscalations(workOrder.id);
     expect(escalation).toMatchObject({ type: "validation", severity: "high" });
+    expect(escalation!.message).toContain("it touches .github/");
     expect(escalation!.message).toContain(".github/workflows/ci.yml");
+    expect(escalation!.message).not.toContain("outside the work order's scope");
     expect(escalation!.resolutionOptions).toContain("/moose retry");
     expect(s.github.refs.has(workBranch(workOrder, 2))).toBe(false);
     expect(s.github.refs.get(workOrder.branch!)).toBe(sha(1));

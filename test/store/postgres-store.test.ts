@@ -1,43 +1,17 @@
 // Runs the store contract on a real PostgreSQL server, each test in a fresh schema so runs never see each other.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { applyMigrations } from "../../src/store/migrations.js";
 import { openPostgresStore, poolSqlClient } from "../../src/store/postgres-store.js";
+import { freshPostgresSchema, postgresTestUrl } from "../helpers/postgres-schema.js";
 import { describeStoreContract } from "./store-contract.js";
 
-const databaseUrl = process.env.DATABASE_URL;
-
-/** A connection string whose sessions use `schema` first, the way an operator could isolate Moose too. */
-function urlWithSchema(url: string, schema: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set("options", `-c search_path=${schema}`);
-  return parsed.toString();
-}
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freshSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `moose_test_${randomBytes(6).toString("hex")}`;
-  await withAdmin((c) => c.query(`create schema ${schema}`));
-  return {
-    url: urlWithSchema(databaseUrl!, schema),
-    drop: () => withAdmin((c) => c.query(`drop schema ${schema} cascade`)).then(() => undefined),
-  };
-}
+const databaseUrl = postgresTestUrl();
 
 // Without a server there is nothing to test against; CI sets DATABASE_URL (postgres://postgres@127.0.0.1:5432/test).
 describe.skipIf(!databaseUrl)("PostgreSQL store", () => {
   describeStoreContract("PostgreSQL", async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await freshPostgresSchema(databaseUrl!);
     const store = await openPostgresStore({ connectionString: url });
     expect(store.kind).toBe("postgres");
     return {
@@ -50,7 +24,7 @@ describe.skipIf(!databaseUrl)("PostgreSQL store", () => {
   });
 
   it("PostgreSQL: two processes opening the same empty schema at once apply each migration once", async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await freshPostgresSchema(databaseUrl!);
     try {
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ connectionString: url, maxConnections: 2 })));
       await Promise.all(stores.map((s) => s.close()));
@@ -66,7 +40,7 @@ describe.skipIf(!databaseUrl)("PostgreSQL store", () => {
   });
 
   it("PostgreSQL: a migration that fails names itself and leaves nothing half-applied", async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await freshPostgresSchema(databaseUrl!);
     try {
       const pool = new pg.Pool({ connectionString: url });
       const client = poolSqlClient(pool);

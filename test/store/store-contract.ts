@@ -116,11 +116,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       for (const id of ["e-1", "e-2", "e-3"]) await store.recordEvent(event(id));
       const first = await store.claimEvents("w1", 2, 60_000);
       expect(first.map((e) => e.deliveryId)).toEqual(["e-1", "e-2"]);
-      const second = await store.claimEvents("w2", 10, 150);
+      // Events have no lease renewal, so e-3's lease is short but far longer than the next call; then wait it out.
+      const second = await store.claimEvents("w2", 10, 1_000);
       expect(second.map((e) => e.deliveryId)).toEqual(["e-3"]);
       expect(await store.claimEvents("w3", 10, 60_000)).toEqual([]);
-      await sleep(300);
-      const reclaimed = await store.claimEvents("w3", 10, 60_000);
+      let reclaimed: Awaited<ReturnType<Store["claimEvents"]>> = [];
+      const deadline = Date.now() + 10_000;
+      while (reclaimed.length === 0 && Date.now() < deadline) {
+        await sleep(50);
+        reclaimed = await store.claimEvents("w3", 10, 60_000);
+      }
       expect(reclaimed.map((e) => [e.deliveryId, e.attempts])).toEqual([["e-3", 2]]);
 
       await store.completeEvent("e-1", "work order created");
@@ -271,13 +276,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await sleep(5);
       const newer = await created(newWorkOrder(p.id, 22));
 
-      const a = await store.claimWorkOrder("a", ["approved"], 200);
+      const a = await store.claimWorkOrder("a", ["approved"], 60_000);
       expect(a).toMatchObject({ id: older.id, leaseOwner: "a" });
       expect((await store.claimWorkOrder("b", ["approved"], 60_000))?.id).toBe(newer.id);
       expect(await store.claimWorkOrder("c", ["approved"], 60_000)).toBeNull();
 
       expect(await store.renewLease(older.id, "b", 60_000)).toBe(false);
-      await sleep(350);
+      // Expire a's lease: renew it to 1 ms, then let that pass.
+      expect(await store.renewLease(older.id, "a", 1)).toBe(true);
+      await sleep(20);
       expect(await store.renewLease(older.id, "a", 60_000)).toBe(false);
       expect((await store.claimWorkOrder("c", ["approved"], 60_000))?.id).toBe(older.id);
       expect(await store.renewLease(older.id, "c", 60_000)).toBe(true);
@@ -291,10 +298,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     it(`${name}: acquireLease takes a free, expired or own lease on one work order whatever its status`, async () => {
       const p = await project();
       const wo = await created(newWorkOrder(p.id, 23, { status: "pending" }));
-      expect((await store.acquireLease(wo.id, "a", 150))?.leaseOwner).toBe("a");
+      expect((await store.acquireLease(wo.id, "a", 60_000))?.leaseOwner).toBe("a");
       expect(await store.acquireLease(wo.id, "b", 60_000)).toBeNull();
-      expect((await store.acquireLease(wo.id, "a", 150))?.leaseOwner).toBe("a");
-      await sleep(300);
+      expect((await store.acquireLease(wo.id, "a", 60_000))?.leaseOwner).toBe("a");
+      expect(await store.acquireLease(wo.id, "b", 60_000)).toBeNull();
+      // Expire a's lease: renew it to 1 ms, then let that pass.
+      expect(await store.renewLease(wo.id, "a", 1)).toBe(true);
+      await sleep(20);
       expect((await store.acquireLease(wo.id, "b", 60_000))?.leaseOwner).toBe("b");
     });
 
