@@ -1,8 +1,9 @@
 // `/moose` commands in issue and PR comments: who may give them, and what each does to the work order.
 import type { Context } from "probot";
 import type { ProbotOctokit } from "probot";
-import { ensureProject } from "../director/director.js";
+import { ensureProject, issueDigest } from "../director/director.js";
 import { cancelWorkOrder } from "../endings/endings.js";
+import { deleteBranch } from "../publisher/publish-work-order.js";
 import { hasWriteAccess, type RepoRef } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
 import { findModel, type ModelCatalog, type Provider } from "../manager/model-catalog.js";
@@ -10,6 +11,7 @@ import { nextModel } from "../manager/routing.js";
 import type { PipelineConfig } from "../orchestrator/stage-context.js";
 import { availableProviders } from "../proposer/providers.js";
 import type { WorkOrder, WorkOrderStatus } from "../store/store.js";
+import { FRESH_ATTEMPT } from "../orchestrator/stage-context.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import { parseMooseCommand, type MooseCommand } from "./parse-command.js";
@@ -50,8 +52,15 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
   const reply = async (text: string) => {
     await context.octokit.rest.issues.createComment(context.issue({ body: `@${commenter} ${text}` }));
   };
-  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline, context.octokit, repo, reply);
+  const outcome = await runCommand(parsed.command, workOrder, commenter, services, pipeline, context.octokit, repo, reply, commentId);
   if (outcome.startsWith("ignored:")) {
+    if (workOrder.metadata.last_command_comment_id === commentId) {
+      // This very comment already moved the work order and a follow-up step failed: finish those steps, say nothing.
+      await services.store.resolveEscalations(workOrder.id, commenter);
+      if (parsed.command.name === "cancel" && workOrder.branch) await deleteBranch(context.octokit, repo, workOrder.branch);
+      await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
+      return "command already applied; follow-up steps finished";
+    }
     // A command that does not apply now (retry while running, approve after approval) is answered, not dropped.
     await reply(`\`/moose ${parsed.command.name}\` does nothing while the work order is \`${workOrder.status}\`; see the tracking comment.`);
   }
@@ -71,19 +80,28 @@ async function runCommand(
   octokit: ProbotOctokit,
   repo: RepoRef,
   reply: (text: string) => Promise<void>,
+  commentId: number,
 ): Promise<string> {
   const { store } = services;
+  const applied = { last_command_comment_id: commentId };
   const progress = (text: string) => withProgress(workOrder, "command", text, services.now());
   const resolve = () => store.resolveEscalations(workOrder.id, commenter);
   switch (command.name) {
     case "approve": {
       // Approval also lifts a budget stop: the work order may then spend up to the emergency limit.
       const budgetStop = workOrder.status === "escalated" && (await store.listOpenEscalations(workOrder.id)).some((e) => e.type === "budget");
+      if (!budgetStop && workOrder.status === "awaiting_approval" && typeof workOrder.metadata.issue_digest === "string") {
+        const { data: issue } = await octokit.rest.issues.get({ ...repo, issue_number: workOrder.issueNumber });
+        if (issueDigest(issue.title, issue.body ?? null) !== workOrder.metadata.issue_digest) {
+          await reply("the issue was edited after it was labelled, so this approval would cover text Moose has not read. Remove and re-add the label to start over.");
+          return "refused: issue edited since labelling";
+        }
+      }
       const approved = await store.transitionWorkOrder({
         id: workOrder.id,
         from: budgetStop ? ["escalated"] : ["awaiting_approval"],
         to: "approved",
-        patch: { metadata: { approved_by: commenter, approved_via: "command", ...progress(`approved by @${commenter}`) } },
+        patch: { metadata: { ...applied, approved_by: commenter, approved_via: "command", ...progress(`approved by @${commenter}`) } },
       });
       if (!approved) return `ignored: approve while ${workOrder.status}`;
       await resolve();
@@ -91,7 +109,7 @@ async function runCommand(
       return "work order approved";
     }
     case "cancel":
-      return cancelWorkOrder(services, octokit, repo, workOrder, `cancelled by @${commenter}`, commenter);
+      return cancelWorkOrder(services, octokit, repo, workOrder, `cancelled by @${commenter}`, commenter, undefined, applied);
     case "status":
       return "status refreshed";
     case "retry": {
@@ -108,7 +126,15 @@ async function runCommand(
         patch: {
           // A new runner attempt only when the last one reached the runner; a failed proposal reuses its number.
           attempt: workOrder.runId !== null ? workOrder.attempt + 1 : workOrder.attempt,
-          metadata: { ...plan.metadata, dispatch: null, retried_by: commenter, ...progress(`retry requested by @${commenter}: ${plan.describe}`) },
+          // The previous attempt's run and auto-fix digest belong to it, not to the new attempt.
+          runId: null,
+          metadata: {
+            ...applied,
+            ...plan.metadata,
+            ...FRESH_ATTEMPT,
+            retried_by: commenter,
+            ...progress(`retry requested by @${commenter}: ${plan.describe}`),
+          },
         },
       });
       if (!retried) return `ignored: retry while ${workOrder.status}`;

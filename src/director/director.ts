@@ -1,4 +1,5 @@
 // The Director: turns a labelled issue into a work order (or refuses), and cancels it when the issue goes away.
+import { createHash } from "node:crypto";
 import type { Context } from "probot";
 import { findHardStopKeywords } from "../config/repo-config.js";
 import { cancelWorkOrder, completeWorkOrder } from "../endings/endings.js";
@@ -15,6 +16,9 @@ export interface RepositoryPayload {
   repository: { id: number; name: string; owner: { login: string }; default_branch: string };
   installation?: { id: number } | undefined;
 }
+
+/** Marks the Director's replies to a label (invalid config, incomplete issue), so the reconciler never repeats one. */
+export const DIRECTOR_REPLY_MARKER = "<!-- moose:director-reply -->";
 
 /** Records the repository as a project; every event carries what is needed, so this costs no API call. */
 export async function ensureProject(services: MooseServices, context: { payload: RepositoryPayload }): Promise<Project> {
@@ -55,7 +59,7 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
 
   if (!loaded.ok) {
     await context.octokit.rest.issues.createComment(
-      context.issue({ body: `Moose can't start: the configuration is invalid.\n\n${loaded.error}\n\nFix the file on the default branch, then remove and re-add the \`${triggerLabel}\` label.` }),
+      context.issue({ body: `${DIRECTOR_REPLY_MARKER}\nMoose can't start: the configuration is invalid.\n\n${loaded.error}\n\nFix the file on the default branch, then remove and re-add the \`${triggerLabel}\` label.` }),
     );
     return "refused: invalid configuration";
   }
@@ -93,6 +97,7 @@ export async function directLabeledIssue(context: Context<"issues.labeled">, ser
     status: decision.status,
     metadata: {
       labelled_by: sender,
+      issue_digest: issueDigest(issue.title, issue.body ?? null),
       hard_stops: hardStops,
       approval_reason: decision.reason,
       ...(decision.status === "approved" ? { approved_by: sender, approved_via: "policy" } : {}),
@@ -123,6 +128,8 @@ export async function cancelForUnlabel(context: Context<"issues.unlabeled">, ser
   const project = await ensureProject(services, context);
   const active = await services.store.findActiveWorkOrder(project.id, context.payload.issue.number);
   if (!active) return "ignored: no active work order";
+  // Triage can remove labels; only write access may stop a work order, as it may start one.
+  if (!(await hasWriteAccess(context.octokit, context.repo(), context.payload.sender.login))) return "ignored: sender lacks write access";
   return cancelWorkOrder(services, context.octokit, context.repo(), active, "the trigger label was removed", context.payload.sender.login, NOT_STARTED_STATUSES);
 }
 
@@ -142,13 +149,21 @@ export async function endForClosedIssue(context: Context<"issues.closed">, servi
   return cancelWorkOrder(services, context.octokit, repo, active, "the issue was closed", context.payload.sender.login);
 }
 
+/**
+ * A fingerprint of the issue as the work order copied it. An approver approves what they can read on the issue;
+ * if the author edited it since, the approval would cover text nobody reviewed.
+ */
+export function issueDigest(title: string, body: string | null): string {
+  return createHash("sha256").update(`${title}\n${body ?? ""}`).digest("hex");
+}
+
 // GitHub treats label names case-insensitively.
 function sameLabel(a: string, b: string): boolean {
   return a.localeCompare(b, undefined, { sensitivity: "accent" }) === 0;
 }
 
 function renderMissingFields(missing: string[], problems: string[], triggerLabel: string): string {
-  const lines = ["Moose needs a little more before it can start this work order:", ""];
+  const lines = [DIRECTOR_REPLY_MARKER, "Moose needs a little more before it can start this work order:", ""];
   for (const item of missing) lines.push(`- Missing: ${item}`);
   for (const item of problems) lines.push(`- ${item}`);
   lines.push(

@@ -48,3 +48,15 @@ function truncate(text: string, maxLength: number): string {
   if (code >= 0xd800 && code <= 0xdbff) end -= 1;
   return `${text.slice(0, Math.max(0, end))}${TRUNCATION_MARK}`;
 }
+
+/**
+ * Untrusted text (a path an LLM chose, a check name, a runner's reason) placed in a Moose comment as a code span, so
+ * it can neither mention anyone, link, close an issue, nor format the comment around it.
+ */
+export function inlineCode(text: string, maxLength = 200): string {
+  const clean = sanitizeUntrustedText(text, maxLength).replace(/\r?\n/g, " ");
+  // A fence longer than any backtick run inside keeps the text exact and unable to close the span early.
+  const fence = "`".repeat(Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
+  return `${fence}${pad}${clean}${pad}${fence}`;
+}

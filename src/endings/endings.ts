@@ -3,11 +3,10 @@ import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
 import { deleteBranch } from "../publisher/publish-work-order.js";
-import { WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus } from "../store/store.js";
+import { UNFINISHED_STATUSES, type WorkOrder, type WorkOrderStatus } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 
-export const UNFINISHED_STATUSES = WORK_ORDER_STATUSES.filter((s) => s !== "completed" && s !== "cancelled");
 
 export async function completeWorkOrder(services: MooseServices, octokit: ProbotOctokit, repo: RepoRef, workOrder: WorkOrder, mergedBy: string | null): Promise<string> {
   const completed = await services.store.transitionWorkOrder({
@@ -24,8 +23,8 @@ export async function completeWorkOrder(services: MooseServices, octokit: Probot
 }
 
 /**
- * Cancels an unfinished work order and deletes its PR branch (which also closes an open PR). A runner still working
- * on it finishes into nothing: its result branch is deleted when the run completes (see publisher/runner-run.ts).
+ * Cancels an unfinished work order, cancels its runner run if one is going, and deletes its PR branch (which also
+ * closes an open PR). A run that still finishes pushes a result branch that is deleted when the run completes.
  */
 export async function cancelWorkOrder(
   services: MooseServices,
@@ -35,14 +34,21 @@ export async function cancelWorkOrder(
   why: string,
   by: string,
   from: readonly WorkOrderStatus[] = UNFINISHED_STATUSES,
+  metadata: Record<string, unknown> = {},
 ): Promise<string> {
   const cancelled = await services.store.transitionWorkOrder({
     id: workOrder.id,
     from,
     to: "cancelled",
-    patch: { metadata: withProgress(workOrder, "orchestrator", `cancelled: ${why}`, services.now()) },
+    patch: { metadata: { ...metadata, ...withProgress(workOrder, "orchestrator", `cancelled: ${why}`, services.now()) } },
   });
   if (!cancelled) return `ignored: work order already ${workOrder.status}`;
+  // A run still going would keep Aider spending on a change nobody will publish.
+  if (workOrder.runId !== null && (workOrder.status === "running" || workOrder.status === "dispatching")) {
+    await octokit.rest.actions.cancelWorkflowRun({ ...repo, run_id: workOrder.runId }).catch((error: { status?: number }) => {
+      if (error.status !== 409 && error.status !== 404) throw error; // 409: the run already finished
+    });
+  }
   if (workOrder.branch) await deleteBranch(octokit, repo, workOrder.branch);
   await services.store.resolveEscalations(workOrder.id, by);
   await services.store.recordDecision({ workOrderId: workOrder.id, agent: "orchestrator", decision: "cancelled", reason: why, details: { by } });

@@ -2,7 +2,7 @@
 import type { ProbotOctokit } from "probot";
 import type { RepoRef } from "../github/permissions.js";
 import type { MooseServices } from "../orchestrator/services.js";
-import { WORK_ORDER_STATUSES, type EscalationSeverity, type WorkOrder } from "../store/store.js";
+import { UNFINISHED_STATUSES, type EscalationSeverity, type WorkOrder } from "../store/store.js";
 import { shortWorkOrderId, withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 
@@ -25,7 +25,6 @@ export const RETRY_OPTIONS: readonly ResolutionOption[] = [
   { command: "/moose cancel", effect: "stop this work order" },
 ];
 
-const ESCALATABLE = WORK_ORDER_STATUSES.filter((s) => s !== "completed" && s !== "cancelled");
 
 export function renderEscalationComment(workOrder: WorkOrder, request: EscalationRequest): string {
   return [
@@ -50,23 +49,25 @@ export async function escalateWorkOrder(
   request: EscalationRequest,
 ): Promise<WorkOrder> {
   const { store } = services;
+  // The work order moves first: one that ended meanwhile (cancelled, merged) gets no escalation and no comment.
+  const escalated = await store.transitionWorkOrder({
+    id: workOrder.id,
+    from: UNFINISHED_STATUSES,
+    to: "escalated",
+    patch: {
+      metadata: {
+        escalated_from: workOrder.status,
+        ...withProgress(workOrder, "escalation", `${request.type}: ${firstLine(request.message)}`, services.now()),
+      },
+    },
+  });
+  if (!escalated) return workOrder;
   await store.createEscalation({
     workOrderId: workOrder.id,
     type: request.type,
     severity: request.severity,
     message: request.message,
     resolutionOptions: request.options.map((option) => option.command),
-  });
-  const escalated = await store.transitionWorkOrder({
-    id: workOrder.id,
-    from: ESCALATABLE,
-    to: "escalated",
-    patch: {
-      metadata: {
-        escalated_from: workOrder.status,
-        ...withProgress(workOrder, "escalation", `${request.type}: ${request.message}`, services.now()),
-      },
-    },
   });
   await store.recordDecision({
     workOrderId: workOrder.id,
@@ -77,5 +78,10 @@ export async function escalateWorkOrder(
   });
   await octokit.rest.issues.createComment({ ...repo, issue_number: workOrder.issueNumber, body: renderEscalationComment(workOrder, request) });
   await refreshTrackingComment(services, octokit, repo, workOrder.id);
-  return escalated ?? workOrder;
+  return escalated;
+}
+
+/** The tracking table keeps one line per event; the full message is in the escalation comment. */
+function firstLine(text: string): string {
+  return (text.split("\n")[0] ?? "").slice(0, 300);
 }

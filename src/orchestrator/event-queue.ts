@@ -7,7 +7,8 @@ export type EventHandler = (event: GithubEvent) => Promise<string>;
 
 /** How many times a delivery is tried before it is closed as failed (it stays in `github_events` for audit). */
 export const MAX_EVENT_ATTEMPTS = 5;
-const BATCH_SIZE = 10;
+/** One at a time: each event's lease is then fresh when its handling starts, however slow the one before was. */
+const BATCH_SIZE = 1;
 
 export function createEventJob(services: MooseServices, handle: EventHandler): WorkerJob {
   return async () => {
@@ -20,12 +21,20 @@ export function createEventJob(services: MooseServices, handle: EventHandler): W
         await services.store.completeEvent(event.deliveryId, outcome);
         log.info({ outcome, durationMs: Date.now() - started }, "event handled");
       } catch (error) {
-        await services.store.failEvent(event.deliveryId, describeError(error), MAX_EVENT_ATTEMPTS);
+        await services.store.failEvent(event.deliveryId, describeError(error), MAX_EVENT_ATTEMPTS, retryDelayMs(event.attempts));
         log.warn({ err: error, attempt: event.attempts, durationMs: Date.now() - started }, "event failed; will retry");
       }
     }
     return events.length > 0;
   };
+}
+
+/**
+ * Back-off before a failed event's next try: 5 s, 10 s, 20 s, 40 s. A GitHub blip or a work order leased by another
+ * instance has time to pass, and one pass of the worker never burns every attempt at once.
+ */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(300_000, 5_000 * 2 ** Math.max(0, attempts - 1));
 }
 
 export function eventName(event: Pick<GithubEvent, "name" | "action">): string {

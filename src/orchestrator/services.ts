@@ -18,7 +18,7 @@ export interface MooseServices {
   appId: number | null;
 }
 
-/** Raised when another process holds the work order's lease; the event is retried once the lease frees. */
+/** Raised when another process holds the work order's lease; the event is retried after a back-off. */
 export class WorkOrderBusyError extends Error {
   constructor(workOrderId: string) {
     super(`work order ${workOrderId} is leased by another worker`);

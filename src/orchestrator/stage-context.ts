@@ -37,3 +37,13 @@ export type StageOutcome =
   | { kind: "advanced"; workOrder: WorkOrder }
   | { kind: "snooze"; reason: string }
   | { kind: "stopped"; reason: string };
+
+/** Metadata that belongs to one attempt; a new attempt (retry or auto-fix) starts with it cleared. */
+export const FRESH_ATTEMPT = {
+  dispatch: null,
+  run_conclusion: null,
+  run_url: null,
+  fix_digest: null,
+  waiting_on: null,
+  stage_failures: 0,
+} as const;

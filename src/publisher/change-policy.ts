@@ -1,5 +1,6 @@
 // Decides whether a runner's change may be published: fast-forward, nothing under .github/, in scope, within limits.
 import type { RepoConfig } from "../config/repo-config.js";
+import { inlineCode } from "../director/untrusted-text.js";
 
 export interface ChangedFile {
   filename: string;
@@ -37,9 +38,10 @@ export function judgeChange(change: ComparedChange, scope: readonly string[], li
   if (change.aheadBy === 0 || change.files.length === 0) problems.push("the change is empty");
   const touched = change.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename]));
   const workflowFiles = touched.filter(underGithubDir);
-  if (workflowFiles.length > 0) problems.push(`it touches .github/, which Moose never publishes: ${workflowFiles.join(", ")}`);
+  // Paths come from an LLM's commits: shown as code so a file named like @team or #12 pings or links nothing.
+  if (workflowFiles.length > 0) problems.push(`it touches .github/, which Moose never publishes: ${workflowFiles.map((p) => inlineCode(p)).join(", ")}`);
   const outside = touched.filter((path) => !underGithubDir(path) && !inScope(path, scope));
-  if (outside.length > 0) problems.push(`it changes files outside the work order's scope: ${outside.join(", ")}`);
+  if (outside.length > 0) problems.push(`it changes files outside the work order's scope: ${outside.map((p) => inlineCode(p)).join(", ")}`);
   if (change.files.length > limits.max_changed_files) {
     problems.push(`it changes ${change.files.length} files; the limit is ${limits.max_changed_files}`);
   }

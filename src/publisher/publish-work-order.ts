@@ -1,6 +1,7 @@
 // The Publisher: checks the runner's result through the API, moves the PR branch with the app's token, opens the PR.
 import type { ProbotOctokit } from "probot";
 import { RETRY_OPTIONS, escalateWorkOrder } from "../escalations/escalate.js";
+import { inlineCode } from "../director/untrusted-text.js";
 import type { RepoRef } from "../github/permissions.js";
 import { monthKey } from "../manager/budget.js";
 import type { StageContext, StageOutcome } from "../orchestrator/stage-context.js";
@@ -109,7 +110,7 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
   const workOrder = (await store.getWorkOrder(leased.id)) ?? leased;
 
   if (leased.metadata.run_conclusion !== "success" || !result || result.result !== "success") {
-    const why = result ? `${result.result}: ${result.reason}` : `the run ended \`${String(leased.metadata.run_conclusion)}\` without a report from the Moose action`;
+    const why = result ? `${result.result}: ${inlineCode(result.reason, 300)}` : `the run ended \`${String(leased.metadata.run_conclusion)}\` without a report from the Moose action`;
     await outcome(false, { stage: "runner", reason: why });
     await escalateWorkOrder(services, octokit, repo, workOrder, {
       type: "runner",
@@ -209,7 +210,16 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
       },
     },
   });
-  if (!published) return { kind: "stopped", reason: "lease lost" };
+  if (!published) {
+    // Cancelled (or merged) while this stage ran: undo what it just published rather than leave a stray PR.
+    const now = await store.getWorkOrder(workOrder.id);
+    if (now?.status === "cancelled") {
+      await octokit.rest.pulls.update({ ...repo, pull_number: pr.number, state: "closed" });
+      await deleteBranch(octokit, repo, branch);
+      await deleteBranch(octokit, repo, workBranch);
+    }
+    return { kind: "stopped", reason: "lease lost" };
+  }
   // Only now: until the work order has moved on, a retry of this stage still needs the result branch.
   await deleteBranch(octokit, repo, workBranch);
   await store.recordDecision({

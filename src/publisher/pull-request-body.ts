@@ -1,5 +1,6 @@
 // Renders the work order's pull request: Mission Control's title and metadata body, kept in step on every attempt.
 import type { WorkOrder } from "../store/store.js";
+import { inlineCode } from "../director/untrusted-text.js";
 import { shortWorkOrderId } from "../tracking/tracking-comment.js";
 
 export interface PullRequestFacts {
@@ -57,11 +58,12 @@ export function renderPullRequestBody(facts: PullRequestFacts): string {
     "",
     "## Acceptance criteria",
     "",
-    ...workOrder.acceptanceCriteria.map((criterion) => `- [ ] ${criterion.replace(/\r?\n/g, " ")}`),
+    // Criteria come from the issue's author: as code, "Fixes #42" closes nothing and "@team" pings no one.
+    ...workOrder.acceptanceCriteria.map((criterion) => `- [ ] ${inlineCode(criterion, 1_000)}`),
     "",
     "## Files modified",
     "",
-    ...(facts.filesModified.length > 0 ? facts.filesModified.map((file) => `- \`${file.replace(/`/g, "")}\``) : ["- (none)"]),
+    ...(facts.filesModified.length > 0 ? facts.filesModified.map((file) => `- ${inlineCode(file, 500)}`) : ["- (none)"]),
     "",
     "## Routing decision",
     "",

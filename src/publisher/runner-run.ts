@@ -22,6 +22,8 @@ export function parseRunTitle(displayTitle: string | null | undefined): { workOr
 export interface FinishedRun {
   id: number;
   display_title?: string | null;
+  event?: string | null;
+  head_branch?: string | null;
   conclusion: string | null;
   html_url: string;
 }
@@ -41,8 +43,11 @@ export async function acceptRunnerRun(
   // By run id first (the dispatch reply gave it); by the run name when that reply was lost.
   const inFlight = await services.store.listWorkOrdersInStatus(["dispatching", "running"], IN_FLIGHT_SCAN);
   const byId = inFlight.find((wo) => wo.projectId === project.id && wo.runId === run.id);
-  const named = byId ? { workOrderId: byId.id, attempt: byId.attempt } : parseRunTitle(run.display_title);
-  if (!named) return null;
+  const titled = parseRunTitle(run.display_title);
+  // Anyone's workflow can pick a run-name; only a dispatched run of the default branch's workflow may claim one.
+  const trustedTitle = titled && run.event === "workflow_dispatch" && run.head_branch === project.defaultBranch ? titled : null;
+  const named = byId ? { workOrderId: byId.id, attempt: titled?.workOrderId === byId.id ? titled.attempt : byId.attempt } : trustedTitle;
+  if (!named) return titled ? "ignored: a run named like Moose's that Moose did not dispatch" : null;
   const workOrder = byId ?? (await services.store.getWorkOrder(named.workOrderId));
   if (!workOrder || workOrder.projectId !== project.id) return "ignored: run names no work order of this repository";
   if (workOrder.status === "cancelled" || workOrder.status === "completed") {

@@ -1,6 +1,6 @@
 // The Reconciler: at start and periodically, finds what lost webhooks would have told Moose, and catches up.
 import type { ProbotOctokit } from "probot";
-import { ensureProject } from "../director/director.js";
+import { DIRECTOR_REPLY_MARKER, ensureProject } from "../director/director.js";
 import { settlePullRequestState } from "../endings/endings.js";
 import type { RepoRef } from "../github/permissions.js";
 import { loadRepoConfig } from "../github/repo-config-source.js";
@@ -32,10 +32,14 @@ async function recoverLabels(services: MooseServices, installationId: number, oc
   let recovered = 0;
   for (const issue of issues.filter((i) => !i.pull_request)) {
     const latest = await services.store.findLatestWorkOrder(project.id, issue.number);
+    if (latest && latest.status !== "completed" && latest.status !== "cancelled") continue;
     const events = await octokit.paginate(octokit.rest.issues.listEvents, { ...repo, issue_number: issue.number, per_page: 100 });
     const labelled = events.filter((e: any) => e.event === "labeled" && e.label?.name?.toLowerCase() === label.toLowerCase()).at(-1) as any;
     if (!labelled?.actor) continue;
     if (latest && latest.createdAt.getTime() >= Date.parse(labelled.created_at) - 60_000) continue;
+    // The label was seen and answered (an incomplete issue, a broken config): do not answer it twice.
+    const comments = await octokit.rest.issues.listComments({ ...repo, issue_number: issue.number, since: labelled.created_at, per_page: 100 });
+    if (comments.data.some((comment) => comment.body?.includes(DIRECTOR_REPLY_MARKER))) continue;
     const { inserted } = await services.store.recordEvent({
       deliveryId: `reconcile:labeled:${labelled.id}`,
       name: "issues",
@@ -98,9 +102,13 @@ export async function reconcile(services: MooseServices, pipeline: PipelineConfi
   report.runsRecovered = runs.done;
   report.errors += runs.errors;
 
+  // PRs waiting for a verdict first: work orders that sit for days (approved checks awaiting review, escalations
+  // without a PR) must not fill the batch ahead of them.
+  const waiting = await store.listWorkOrdersInStatus(["pr_open"], BATCH);
+  const settled = (await store.listWorkOrdersInStatus(["checks_passed", "checks_failed", "escalated"], BATCH * 4)).filter((wo) => wo.prNumber !== null);
   const prs = await forEachWorkOrder(
     services,
-    (await store.listWorkOrdersInStatus(["pr_open", "checks_passed", "checks_failed", "escalated"], BATCH)).filter((wo) => wo.prNumber !== null),
+    [...waiting, ...settled.slice(0, BATCH)],
     async (workOrder, _project, octokit, repo) => {
       const { data: pull } = await octokit.rest.pulls.get({ ...repo, pull_number: workOrder.prNumber! });
       if (await settlePullRequestState(services, octokit, repo, workOrder, pull, "reconciler")) return true;

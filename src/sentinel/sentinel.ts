@@ -1,7 +1,8 @@
 // The Sentinel: re-reads the checks on a Moose PR's head, records a verdict, reports it, and optionally auto-fixes.
 import type { ProbotOctokit } from "probot";
+import { inlineCode } from "../director/untrusted-text.js";
 import type { RepoRef } from "../github/permissions.js";
-import type { StageContext } from "../orchestrator/stage-context.js";
+import { FRESH_ATTEMPT, type StageContext } from "../orchestrator/stage-context.js";
 import type { WorkOrder } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
@@ -135,6 +136,12 @@ export async function runSentinel(stage: StageContext, workOrder: WorkOrder): Pr
   const failing = verdict.kind === "failed" ? verdict.failing : [];
   const digest = failing.length > 0 ? renderFailureDigest(failing, await readAnnotations(octokit, repo, failing)) : null;
   const signature = failing.length > 0 ? failureSignature(failing) : null;
+  const autoFix = verdict.kind === "failed" && signature ? await planAutoFix(stage, workOrder, failing, signature) : null;
+  // Everything that can fail on GitHub happens before the verdict is stored, so a retried event finds the work order
+  // still waiting and finishes the job; the comment id is kept first so that retry edits the comment, not adds one.
+  const commentId = await upsertSentinelComment(octokit, repo, workOrder, renderSentinelComment(workOrder, headSha, verdict, digest, autoFix?.note ?? null));
+  if (workOrder.metadata.sentinel_comment_id !== commentId) await store.updateWorkOrder(workOrder.id, { metadata: { sentinel_comment_id: commentId } });
+
   const to = verdict.kind === "passed" ? "checks_passed" : "checks_failed";
   const judged = await store.transitionWorkOrder({
     id: workOrder.id,
@@ -159,10 +166,6 @@ export async function runSentinel(stage: StageContext, workOrder: WorkOrder): Pr
     durationMs: services.now().getTime() - Date.parse(String(workOrder.metadata.published_at ?? services.now().toISOString())),
     details: { stage: "checks", verdict: verdict.kind, head_sha: headSha },
   });
-
-  const autoFix = verdict.kind === "failed" && signature ? await planAutoFix(stage, judged, failing, signature) : null;
-  const commentId = await upsertSentinelComment(octokit, repo, judged, renderSentinelComment(judged, headSha, verdict, digest, autoFix?.note ?? null));
-  await store.updateWorkOrder(workOrder.id, { metadata: { sentinel_comment_id: commentId } });
   if (autoFix?.start && digest) {
     await store.transitionWorkOrder({
       id: workOrder.id,
@@ -170,11 +173,12 @@ export async function runSentinel(stage: StageContext, workOrder: WorkOrder): Pr
       to: "approved",
       patch: {
         attempt: judged.attempt + 1,
+        runId: null,
         metadata: {
+          ...FRESH_ATTEMPT,
           fix_digest: digest,
           auto_fix_attempts: autoFixAttempts(judged) + 1,
           auto_fix_signature: signature,
-          dispatch: null,
           ...withProgress(judged, "sentinel", `auto-fix attempt ${autoFixAttempts(judged) + 1} started for: ${verdict.reason}`, services.now()),
         },
       },
@@ -203,7 +207,7 @@ async function planAutoFix(
   }
   const alsoOnBase = await failingOnBase(stage, failing.map((f) => f.name));
   if (alsoOnBase.length > 0) {
-    return { start: false, note: `Auto-fix stopped: ${alsoOnBase.join(", ")} also fail(s) on ${stage.project.defaultBranch}, so this change did not break them.` };
+    return { start: false, note: `Auto-fix stopped: ${alsoOnBase.map((name) => inlineCode(name)).join(", ")} also fail(s) on ${stage.project.defaultBranch}, so this change did not break them.` };
   }
   return { start: true, note: `Auto-fix: Moose starts attempt ${workOrder.attempt + 1} with this digest (${attempts + 1} of ${autoFix.max_attempts}).` };
 }

@@ -1,4 +1,5 @@
 // The Sentinel's pure judgement: from the check runs and statuses on a PR head, is it passed, failed, or not yet known?
+import { inlineCode } from "../director/untrusted-text.js";
 
 export interface CheckRunFact {
   id: number;
@@ -59,13 +60,13 @@ export function judgeChecks(input: VerdictInput): Verdict {
   const pendingStatuses = input.statuses.filter((status) => status.state === "pending");
   if (incomplete.length > 0 || needsApproval.length > 0 || pendingStatuses.length > 0) {
     const waitingForApproval = needsApproval.length > 0;
-    const names = [...incomplete, ...needsApproval].map((run) => run.name).concat(pendingStatuses.map((s) => s.context));
+    const names = [...incomplete, ...needsApproval].map((run) => inlineCode(run.name)).concat(pendingStatuses.map((s) => inlineCode(s.context)));
     if (timedOut) return { kind: "timed_out", reason: `still waiting after ${Math.round(sinceMs / 60_000)} min for: ${names.join(", ")}` };
     return {
       kind: "pending",
       waitingForApproval,
       reason: waitingForApproval
-        ? `waiting for a maintainer to approve workflow runs (${needsApproval.map((run) => run.name).join(", ")})`
+        ? `waiting for a maintainer to approve workflow runs (${needsApproval.map((run) => inlineCode(run.name)).join(", ")})`
         : `waiting for ${names.join(", ")}`,
     };
   }
@@ -81,7 +82,7 @@ export function judgeChecks(input: VerdictInput): Verdict {
       .map((status) => ({ name: status.context, conclusion: status.state, checkRunId: null, title: status.description, summary: null, url: status.targetUrl })),
   ];
   if (failing.length > 0) {
-    return { kind: "failed", failing, reason: `${failing.length} check(s) failed: ${failing.map((f) => `${f.name} (${f.conclusion})`).join(", ")}` };
+    return { kind: "failed", failing, reason: `${failing.length} check(s) failed: ${failing.map((f) => `${inlineCode(f.name)} (${f.conclusion})`).join(", ")}` };
   }
   const total = runs.length + input.statuses.length;
   return { kind: "passed", reason: total === 0 ? "no checks reported within the settle window" : `all ${total} check(s) passed` };

@@ -151,12 +151,13 @@ export function createStore(backend: StoreBackend): Store {
       await backend.callValue("moose_complete_event", { p_delivery_id: deliveryId, p_outcome: outcome });
     },
 
-    async failEvent(deliveryId, error, maxAttempts) {
+    async failEvent(deliveryId, error, maxAttempts, retryAfterMs = 0) {
       requirePositiveInteger("maxAttempts", maxAttempts);
       await backend.callValue("moose_fail_event", {
         p_delivery_id: deliveryId,
         p_error: error,
         p_max_attempts: maxAttempts,
+        p_retry_after_ms: Math.max(0, Math.round(retryAfterMs)),
       });
     },
 

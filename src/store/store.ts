@@ -20,7 +20,10 @@ export type WorkOrderStatus = (typeof WORK_ORDER_STATUSES)[number];
 /** Statuses in which a work order is finished; any other status counts as "active" (one per issue). */
 export const TERMINAL_STATUSES = ["completed", "cancelled"] as const satisfies readonly WorkOrderStatus[];
 
-/** Statuses from which closing the issue or removing the label may still cancel: nothing has been spent yet. */
+/** Every status that is not terminal: what an escalation, a cancel or a merge may still end. */
+export const UNFINISHED_STATUSES = WORK_ORDER_STATUSES.filter((status) => status !== "completed" && status !== "cancelled");
+
+/** Statuses in which nothing has been spent yet: removing the trigger label may cancel only these. */
 export const NOT_STARTED_STATUSES = ["pending", "awaiting_approval", "approved"] as const satisfies readonly WorkOrderStatus[];
 
 export type RiskLevel = "low" | "medium" | "high";
@@ -216,8 +219,11 @@ export interface Store {
   claimEvents(owner: string, limit: number, leaseMs: number): Promise<GithubEvent[]>;
   /** Marks a claimed event done with a short outcome ("ignored: bot", "work order created", ...). */
   completeEvent(deliveryId: string, outcome: string): Promise<void>;
-  /** Releases a claimed event after a failure so it is retried; after `maxAttempts` it is closed as failed. */
-  failEvent(deliveryId: string, error: string, maxAttempts: number): Promise<void>;
+  /**
+   * Releases a claimed event after a failure so it is retried, no sooner than `retryAfterMs` from now (default at
+   * once); after `maxAttempts` it is closed as failed.
+   */
+  failEvent(deliveryId: string, error: string, maxAttempts: number, retryAfterMs?: number): Promise<void>;
 
   /**
    * Creates a work order unless the issue already has an active one (any non-terminal status), in which case

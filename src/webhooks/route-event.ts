@@ -48,7 +48,9 @@ function checkHint(name: string, payload: any): CheckHint | null {
 export async function routeEvent(event: GithubEvent, services: MooseServices, pipeline: PipelineConfig): Promise<string> {
   if (event.installationId === null) return "ignored: no installation";
   const payload = event.payload as any;
-  if (HUMAN_EVENTS.has(event.name) && payload.sender?.type === "Bot") return "ignored: bot sender";
+  // Closing an issue ends its work order whoever closes it (a stale-bot too); Moose itself never closes issues.
+  const botMayCause = eventName(event) === "issues.closed";
+  if (HUMAN_EVENTS.has(event.name) && !botMayCause && payload.sender?.type === "Bot") return "ignored: bot sender";
   const octokit = await services.octokitFor(event.installationId);
   const log = services.log.child({ delivery: event.deliveryId });
   // The payload was verified by the webhook signature when it was recorded; the context only re-wraps it.
@@ -67,10 +69,9 @@ export async function routeEvent(event: GithubEvent, services: MooseServices, pi
       const project = await ensureProject(services, context as Context<"pull_request.closed">);
       const workOrder = await services.store.findWorkOrderByPr(project.id, payload.pull_request.number);
       if (!workOrder) return "ignored: not a Moose pull request";
-      return (
-        (await settlePullRequestState(services, octokit, context.repo(), workOrder, payload.pull_request, payload.sender.login)) ??
-        "ignored: pull request still open"
-      );
+      // A late delivery must not close a PR that was reopened since: act on the PR as it is now.
+      const { data: pull } = await octokit.rest.pulls.get({ ...context.repo(), pull_number: workOrder.prNumber ?? payload.pull_request.number });
+      return (await settlePullRequestState(services, octokit, context.repo(), workOrder, pull, payload.sender.login)) ?? "ignored: pull request open again";
     }
     case "workflow_run.completed": {
       const project = await ensureProject(services, context as Context<"workflow_run.completed">);

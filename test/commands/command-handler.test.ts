@@ -146,6 +146,16 @@ describe("/moose cancel and /moose status", () => {
     expect(s.github.writes()).toContain(`DELETE /repos/octo-org/widgets/git/refs/heads/${workOrder.branch}`);
   });
 
+  it("cancels the runner run of a work order still running, so Aider stops spending", async () => {
+    const s = await loopScenario();
+    const workOrder = await seedRunningWorkOrder(s, 40, { runId: 7010 });
+
+    await s.moose.deliver("issue_comment", commentPayload(40, "/moose cancel"));
+
+    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "cancelled" });
+    expect(s.github.writes()).toContain("POST /repos/octo-org/widgets/actions/runs/7010/cancel");
+  });
+
   it("refreshes the tracking comment from the stored work order", async () => {
     const s = await loopScenario();
     const workOrder = await escalated(s, 40);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeUntrustedText } from "../../src/director/untrusted-text.js";
+import { inlineCode, sanitizeUntrustedText } from "../../src/director/untrusted-text.js";
 
 const clean = (text: string, max = 10_000) => sanitizeUntrustedText(text, max);
 
@@ -81,5 +81,15 @@ describe("sanitizeUntrustedText", () => {
     const huge = "x".repeat(5_000_000);
     const result = clean(huge, 1000);
     expect(result.length).toBe(1000);
+  });
+});
+
+describe("inlineCode", () => {
+  it("wraps untrusted text in a code span it cannot leave, keeping the text exact", () => {
+    expect(inlineCode("@acme/security-team")).toBe("`@acme/security-team`");
+    expect(inlineCode("Fixes #42")).toBe("`Fixes #42`");
+    expect(inlineCode("a`b")).toBe("``a`b``");
+    expect(inlineCode("`npm test` passes")).toBe("`` `npm test` passes ``");
+    expect(inlineCode("two\nlines")).toBe("`two lines`");
   });
 });

@@ -116,7 +116,7 @@ describe("the work order loop, end to end", () => {
       requestedReviewers: ["maintainer"],
     });
     expect(pr.body).toContain("Closes #7");
-    expect(pr.body).toContain("- [ ] `widgets list --json` prints a JSON array of widgets\n- [ ] The existing table output is unchanged without the flag");
+    expect(pr.body).toContain("- [ ] `` `widgets list --json` prints a JSON array of widgets ``\n- [ ] `The existing table output is unchanged without the flag`");
     expect(pr.body).toContain("**Risk level:** low");
     expect(pr.body).toContain("**Hard stop:** no");
     const proposerModel = llm.models[0];

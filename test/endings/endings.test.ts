@@ -5,7 +5,9 @@ import { loadWebhookFixture } from "../helpers/github-app.js";
 import { loopScenario, seedPrOpenWorkOrder, sha, type LoopScenario } from "../helpers/loop-scenario.js";
 import type { FakePull } from "../helpers/loop-github.js";
 
+/** Closes (or merges) the PR on the fake GitHub, as the API will report it, and returns the webhook for it. */
 function pullClosedPayload(pull: FakePull, merged: boolean) {
+  Object.assign(pull, { state: "closed", merged, merged_by: merged ? { login: "maintainer" } : null });
   const payload = loadWebhookFixture(merged ? "pull_request.closed.merged" : "pull_request.closed");
   payload.number = pull.number;
   Object.assign(payload.pull_request, { number: pull.number, state: "closed", merged });
@@ -51,11 +53,24 @@ describe("pull request closed", () => {
     expect(decisions.at(-1)).toMatchObject({ decision: "cancelled", reason: `PR #${pull.number} was closed without merging` });
   });
 
+  it("acts on the PR as it is now: a late 'closed' delivery for a PR reopened since changes nothing", async () => {
+    const s = await loopScenario();
+    const { workOrder, pull } = await seedPrOpenWorkOrder(s, 44, sha(0x44));
+    const payload = pullClosedPayload(pull, false);
+    Object.assign(pull, { state: "open" }); // reopened before the delivery was handled
+
+    await s.moose.deliver("pull_request", payload);
+
+    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "pr_open" });
+    expect(s.github.refs.has(workOrder.branch!)).toBe(true);
+  });
+
   it("ignores a closed PR that is not Moose's", async () => {
     const s = await loopScenario();
     const { workOrder, pull } = await seedPrOpenWorkOrder(s, 43, sha(0x43));
 
     await s.moose.deliver("pull_request", pullClosedPayload({ ...pull, number: 9 }, false));
+    expect(pull.state).toBe("open");
 
     expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "pr_open" });
     expect(s.github.writes()).toEqual([]);

@@ -86,9 +86,9 @@ export async function startTestMoose(options: TestMooseOptions = {}): Promise<Te
   const failures: string[] = [];
   const store = runtime.services.store;
   const failEvent = store.failEvent.bind(store);
-  store.failEvent = async (deliveryId, error, maxAttempts) => {
+  store.failEvent = async (deliveryId, error, maxAttempts, retryAfterMs) => {
     failures.push(`${deliveryId}: ${error}`);
-    return failEvent(deliveryId, error, maxAttempts);
+    return failEvent(deliveryId, error, maxAttempts, retryAfterMs);
   };
   return {
     probot,

@@ -188,6 +188,10 @@ export function fakeLoopGithub(options: LoopGithubOptions = {}): LoopGithub {
       gh.comments.set(id, { issueNumber: Number(m![1]), body: String(body.body) });
       return [201, { id, body: body.body }];
     }
+    if (method === "GET" && at("/issues/(\\d+)/comments")) {
+      const issueNumber = Number(m![1]);
+      return [200, [...gh.comments].filter(([, c]) => c.issueNumber === issueNumber).map(([id, c]) => ({ id, body: c.body }))];
+    }
     if (method === "PATCH" && at("/issues/comments/(\\d+)")) {
       const comment = gh.comments.get(Number(m![1]));
       if (!comment) return notFound;
@@ -282,6 +286,9 @@ export function fakeLoopGithub(options: LoopGithubOptions = {}): LoopGithub {
       const runId = Number(m![1]);
       if (!gh.runs.has(runId)) return notFound;
       return [200, { total_count: 1, jobs: [{ id: runId + 2, run_id: runId, name: "moose", check_run_url: `${API}${REPO_PATH}/check-runs/${runId + 1}` }] }];
+    }
+    if (method === "POST" && at("/actions/runs/(\\d+)/cancel")) {
+      return [202, {}];
     }
     if (method === "GET" && at("/actions/runs/(\\d+)")) {
       const run = gh.runs.get(Number(m![1]));

@@ -36,7 +36,7 @@ describe("judgeChange", () => {
 
   it("refuses files outside the scope, naming them (a rename's old path counts)", () => {
     const verdict = judgeChange(ahead([file("src/a.ts"), file("src/b.ts", 1, { previous_filename: "lib/b.ts" })]), ["src/"], limits);
-    expect(verdict).toEqual({ ok: false, problems: ["it changes files outside the work order's scope: lib/b.ts"] });
+    expect(verdict).toEqual({ ok: false, problems: ["it changes files outside the work order's scope: `lib/b.ts`"] });
   });
 
   it("refuses too many files or lines", () => {

@@ -56,7 +56,7 @@ describe("publishing a successful run", () => {
     expect(pull).toMatchObject({ title: pullRequestTitle(workOrder), draft: true, head: { ref: branch }, base: { ref: "main" } });
     expect(pull.title).toBe(`WO-${workOrder.id.slice(0, 8)}: Task 11`);
     expect(pull.body).toContain("Closes #11");
-    expect(pull.body).toContain("- [ ] prints JSON\n- [ ] documents --json");
+    expect(pull.body).toContain("- [ ] `prints JSON`\n- [ ] `documents --json`");
     expect(pull.body).toContain("**Hard stop:** no");
     expect(pull.body).toContain("complexity 0.21 → claude-haiku-5-5");
     expect(pull.body).toContain("- `src/a.ts`");
@@ -140,7 +140,7 @@ describe("refusing a change", () => {
 
     const [escalation] = await s.store.listOpenEscalations(workOrder.id);
     expect(escalation).toMatchObject({ type: "validation" });
-    expect(escalation!.message).toContain("outside the work order's scope: src/billing.ts");
+    expect(escalation!.message).toContain("outside the work order's scope: `src/billing.ts`");
     expect(s.github.pulls.size).toBe(0);
     expect(s.github.refs.has(workOrder.branch!)).toBe(false);
   });
@@ -178,7 +178,7 @@ describe("refusing a change", () => {
     expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "escalated", metadata: { run_conclusion: "failure" } });
     const [escalation] = await s.store.listOpenEscalations(workOrder.id);
     expect(escalation).toMatchObject({ type: "runner" });
-    expect(escalation!.message).toContain("no-change: aider made no commit");
+    expect(escalation!.message).toContain("no-change: `aider made no commit`");
     expect(s.github.writes().filter((w) => w.includes("/git/") || w.includes("/pulls"))).toEqual([]);
     // The Aider session still cost money: it is recorded.
     expect(await s.store.listCosts(workOrder.id)).toEqual([expect.objectContaining({ stage: "aider", costUsd: 0.002 })]);

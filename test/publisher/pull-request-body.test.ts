@@ -67,8 +67,9 @@ describe("renderPullRequestBody", () => {
     expect(body).toContain("**Complexity score:** 0.46");
     expect(body).toContain("**Cost:** proposal $0.0123, Aider unknown");
     expect(body).toContain("**Hard stop:** yes (migration)");
-    expect(body).toContain("- [ ] prints JSON\n- [ ] keeps the table by default");
-    expect(body).toContain("- `src/cli/list.ts`\n- `oddname.ts`");
+    // Criteria are the issue author's text: shown as code, so "Fixes #42" closes nothing and mentions ping no one.
+    expect(body).toContain("- [ ] `prints JSON`\n- [ ] `keeps the table by default`");
+    expect(body).toContain("- `src/cli/list.ts`\n- ``odd`name.ts``"); // a backtick cannot break out of the code span
     expect(body).toContain("## Routing decision\n\ncomplexity 0.46 → claude-sonnet-5-5");
   });
 

@@ -50,7 +50,7 @@ describe("events out of order", () => {
     expect(untouched!.metadata.sentinel).toBeUndefined();
 
     await s.moose.deliver("check_suite", checkSuitePayload(sha(0xb1), pull.number, "success"));
-    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "pr_open", metadata: { sentinel: { state: "pending", reason: "waiting for test" } } });
+    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "pr_open", metadata: { sentinel: { state: "pending", reason: "waiting for `test`" } } });
     expect(sentinelComments(s, pull.number)).toEqual([]);
 
     failTest(s, sha(0xb1));
@@ -66,7 +66,7 @@ describe("events out of order", () => {
     expect(digest).not.toContain("lint");
 
     const decisions = (await s.store.listDecisions(workOrder.id)).filter((d) => d.agent === "sentinel");
-    expect(decisions).toEqual([expect.objectContaining({ decision: "failed", reason: "1 check(s) failed: test (failure)" })]);
+    expect(decisions).toEqual([expect.objectContaining({ decision: "failed", reason: "1 check(s) failed: `test` (failure)" })]);
     expect(await outcomes(s, workOrder)).toEqual([{ attempt: 1, success: false, details: { stage: "checks", verdict: "failed", head_sha: sha(0xb1) } }]);
     const [comment] = sentinelComments(s, pull.number);
     expect(sentinelComments(s, pull.number)).toHaveLength(1);
@@ -78,7 +78,7 @@ describe("events out of order", () => {
     const events = await sqlRows<{ outcome: string }>(s, "select outcome from github_events order by received_at");
     expect(events.map((e) => e.outcome)).toEqual([
       "ignored: not a Moose PR head waiting for checks",
-      "sentinel pending: waiting for test",
+      "sentinel pending: waiting for `test`",
       "sentinel verdict: failed",
       "ignored: not a Moose PR head waiting for checks",
     ]);
@@ -94,7 +94,7 @@ describe("events out of order", () => {
 
     const waiting = await s.store.getWorkOrder(workOrder.id);
     expect(waiting).toMatchObject({ status: "pr_open", metadata: { sentinel: { state: "pending", waiting_for_approval: true } } });
-    expect(s.github.commentBody(waiting!.trackingCommentId!)).toContain("waiting for a maintainer to approve workflow runs (test)");
+    expect(s.github.commentBody(waiting!.trackingCommentId!)).toContain("waiting for a maintainer to approve workflow runs (`test`)");
   });
 });
 
@@ -186,7 +186,7 @@ describe("auto-fix", () => {
     await s.moose.deliver("check_run", checkRunPayload(sha(0xf3), { conclusion: "failure", prNumber: pull.number }));
 
     expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "checks_failed", attempt: 1 });
-    expect(sentinelComments(s, pull.number)[0]!.body).toContain("Auto-fix stopped: test also fail(s) on main");
+    expect(sentinelComments(s, pull.number)[0]!.body).toContain("Auto-fix stopped: `test` also fail(s) on main");
     expect(s.github.dispatches).toEqual([]);
   });
 });

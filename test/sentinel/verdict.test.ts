@@ -21,7 +21,7 @@ describe("judgeChecks", () => {
     expect(judge({ checkRuns: [run("lint", "success"), run("test", null)], statuses: [status("ci/legacy", "pending")] })).toEqual({
       kind: "pending",
       waitingForApproval: false,
-      reason: "waiting for test, ci/legacy",
+      reason: "waiting for `test`, `ci/legacy`",
     });
   });
 
@@ -34,12 +34,12 @@ describe("judgeChecks", () => {
     expect(judge({ checkRuns: [run("test", "action_required")] })).toEqual({
       kind: "pending",
       waitingForApproval: true,
-      reason: "waiting for a maintainer to approve workflow runs (test)",
+      reason: "waiting for a maintainer to approve workflow runs (`test`)",
     });
   });
 
   it("times out when checks are still unfinished after the timeout", () => {
-    expect(judge({ checkRuns: [run("test", null)], now: minutes(61) })).toEqual({ kind: "timed_out", reason: "still waiting after 61 min for: test" });
+    expect(judge({ checkRuns: [run("test", null)], now: minutes(61) })).toEqual({ kind: "timed_out", reason: "still waiting after 61 min for: `test`" });
     expect(judge({ checkRuns: [run("test", "action_required")], now: minutes(60) })).toMatchObject({ kind: "timed_out" });
   });
 
@@ -48,7 +48,7 @@ describe("judgeChecks", () => {
       checkRuns: [run("lint", "success"), run("test", "failure", { title: "2 failed", htmlUrl: "u" }), run("e2e", "timed_out")],
       statuses: [status("ci/legacy", "error"), status("coverage", "success")],
     });
-    expect(verdict).toMatchObject({ kind: "failed", reason: "3 check(s) failed: test (failure), e2e (timed_out), ci/legacy (error)" });
+    expect(verdict).toMatchObject({ kind: "failed", reason: "3 check(s) failed: `test` (failure), `e2e` (timed_out), `ci/legacy` (error)" });
     expect(verdict.kind === "failed" && verdict.failing.map((f) => [f.name, f.checkRunId === null])).toEqual([
       ["test", false],
       ["e2e", false],

@@ -153,6 +153,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.recordEvent(event("f-1"))).toEqual({ inserted: false });
     });
 
+    it(`${name}: failEvent with a retry delay keeps the event from being claimed until the delay has passed`, async () => {
+      await store.recordEvent(event("f-2"));
+      await store.claimEvents("w1", 1, 60_000);
+      await store.failEvent("f-2", "work order busy", 5, 60_000);
+      expect(await store.claimEvents("w2", 1, 60_000)).toEqual([]);
+      await store.recordEvent(event("f-3"));
+      await store.claimEvents("w1", 1, 60_000);
+      await store.failEvent("f-3", "GitHub said 502", 5, 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await store.claimEvents("w2", 1, 60_000)).map((e) => e.deliveryId)).toEqual(["f-3"]);
+    });
+
     it(`${name}: createWorkOrder stores every field and is idempotent while the issue has an active one`, async () => {
       const p = await project();
       const first = await store.createWorkOrder(newWorkOrder(p.id, 7, { metadata: { source: "label" } }));

@@ -185,12 +185,14 @@ returns void language sql as $$
   where delivery_id = p_delivery_id and processed_at is null;
 $$;
 
-create function moose_fail_event(p_delivery_id text, p_error text, p_max_attempts integer)
+create function moose_fail_event(p_delivery_id text, p_error text, p_max_attempts integer, p_retry_after_ms integer default 0)
 returns void language sql as $$
+  -- The event becomes claimable again after p_retry_after_ms (the caller's back-off), or is closed for good.
   update github_events
   set last_error = left(p_error, 4000),
       lease_owner = null,
-      lease_expires_at = null,
+      lease_expires_at = case when attempts >= p_max_attempts or p_retry_after_ms <= 0 then null
+                              else now() + p_retry_after_ms * interval '1 millisecond' end,
       processed_at = case when attempts >= p_max_attempts then now() end,
       outcome = case when attempts >= p_max_attempts then 'failed: ' || left(p_error, 500) end
   where delivery_id = p_delivery_id and processed_at is null;
