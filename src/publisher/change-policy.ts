@@ -17,6 +17,26 @@ export interface ComparedChange {
   behindBy: number;
   aheadBy: number;
   files: readonly ChangedFile[];
+  /** The new commits' messages (written by Aider, i.e. by an LLM that read untrusted text). */
+  commitMessages?: readonly string[];
+}
+
+// GitHub's closing keywords followed by an issue reference (#N, owner/repo#N or an issue URL).
+const CLOSING_REFERENCE = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b:?\s+((?:[\w.-]+\/[\w.-]+)?#\d+|https?:\/\/\S+\/issues\/\d+)/gi;
+
+/**
+ * Issue references in commit messages that would close an issue when the PR merges, other than the work order's
+ * own: merged commits close issues by their messages too, so an injected "Fixes #12" must not ride along.
+ */
+export function foreignClosingReferences(messages: readonly string[], ownIssue: number): string[] {
+  const found = new Set<string>();
+  for (const message of messages) {
+    for (const match of message.matchAll(CLOSING_REFERENCE)) {
+      const reference = match[1] ?? "";
+      if (reference !== `#${ownIssue}`) found.add(match[0].replace(/\s+/g, " "));
+    }
+  }
+  return [...found];
 }
 
 export type ChangeVerdict = { ok: true; files: string[]; lines: number } | { ok: false; problems: string[] };
@@ -30,8 +50,12 @@ function underGithubDir(path: string): boolean {
   return path.toLowerCase().startsWith(".github/");
 }
 
-export function judgeChange(change: ComparedChange, scope: readonly string[], limits: RepoConfig["limits"]): ChangeVerdict {
+export function judgeChange(change: ComparedChange, scope: readonly string[], limits: RepoConfig["limits"], ownIssue = 0): ChangeVerdict {
   const problems: string[] = [];
+  const closing = foreignClosingReferences(change.commitMessages ?? [], ownIssue);
+  if (closing.length > 0) {
+    problems.push(`its commit messages would close other issues on merge: ${closing.map((c) => inlineCode(c)).join(", ")}`);
+  }
   if (change.behindBy > 0 || change.status !== "ahead") {
     problems.push(`the change does not extend the PR branch (compare status ${change.status}, ${change.behindBy} behind)`);
   }

@@ -142,9 +142,16 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
   const { data: compare } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${workSha}`, per_page: 100 });
   const verdict = judgeChange(
     // Republishing compares with the default branch only to list the files; the fast-forward was checked before.
-    { status: republishing ? "ahead" : compare.status, behindBy: republishing ? 0 : compare.behind_by, aheadBy: compare.ahead_by, files: compare.files ?? [] },
+    {
+      status: republishing ? "ahead" : compare.status,
+      behindBy: republishing ? 0 : compare.behind_by,
+      aheadBy: compare.ahead_by,
+      files: compare.files ?? [],
+      commitMessages: (compare.commits ?? []).map((commit) => commit.commit.message),
+    },
     workOrder.filesInScope,
     config.limits,
+    workOrder.issueNumber,
   );
   if (!verdict.ok) {
     await deleteBranch(octokit, repo, workBranch);

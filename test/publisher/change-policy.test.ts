@@ -1,7 +1,7 @@
 // What the Publisher accepts: a fast-forward, inside the work order's scope, nothing under .github/, within limits.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG } from "../../src/config/repo-config.js";
-import { inScope, judgeChange, type ChangedFile, type ComparedChange } from "../../src/publisher/change-policy.js";
+import { foreignClosingReferences, inScope, judgeChange, type ChangedFile, type ComparedChange } from "../../src/publisher/change-policy.js";
 
 const limits = { max_changed_files: 3, max_diff_lines: 100 };
 const file = (filename: string, lines = 1, extra: Partial<ChangedFile> = {}): ChangedFile => ({ filename, status: "modified", additions: lines, deletions: 0, ...extra });
@@ -54,5 +54,27 @@ describe("judgeChange", () => {
       problems: ["the change does not extend the PR branch (compare status diverged, 2 behind)"],
     });
     expect(judgeChange(ahead([], { status: "identical", aheadBy: 0 }), ["a"], limits)).toMatchObject({ ok: false, problems: expect.arrayContaining(["the change is empty"]) });
+  });
+});
+
+describe("foreignClosingReferences", () => {
+  it("finds closing keywords that would close another issue, and allows the work order's own", () => {
+    const messages = [
+      "feat: add --json\n\nFixes #12 and closes octo-org/other#3",
+      "Resolved: https://github.com/octo-org/widgets/issues/9",
+      "fix: handle empty lists (closes #7)",
+      "Refs #12 without a keyword",
+    ];
+    expect(foreignClosingReferences(messages, 7)).toEqual(["Fixes #12", "closes octo-org/other#3", "Resolved: https://github.com/octo-org/widgets/issues/9"]);
+  });
+
+  it("refuses a change whose commit messages would close other issues", () => {
+    const verdict = judgeChange(
+      { status: "ahead", behindBy: 0, aheadBy: 1, files: [{ filename: "src/a.ts", status: "modified", additions: 1, deletions: 0 }], commitMessages: ["fix: it\n\nFixes #99"] },
+      ["src/a.ts"],
+      { max_changed_files: 50, max_diff_lines: 2000 },
+      7,
+    );
+    expect(verdict).toEqual({ ok: false, problems: ["its commit messages would close other issues on merge: `Fixes #99`"] });
   });
 });
