@@ -7,7 +7,7 @@ import type { WorkOrder } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import { renderFailureDigest, type CheckAnnotation } from "./failure-digest.js";
-import { failureSignature, judgeChecks, type CheckRunFact, type FailingCheck, type StatusFact, type Verdict } from "./verdict.js";
+import { SETTLING_REASON, failureSignature, judgeChecks, type CheckRunFact, type FailingCheck, type StatusFact, type Verdict } from "./verdict.js";
 
 export async function listCheckRuns(octokit: ProbotOctokit, repo: RepoRef, ref: string): Promise<CheckRunFact[]> {
   const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...repo, ref, filter: "latest", per_page: 100 });
@@ -121,6 +121,7 @@ export async function runSentinel(stage: StageContext, workOrder: WorkOrder): Pr
   });
 
   if (verdict.kind === "pending") {
+    await scheduleRecheck(stage, workOrder, headSha, verdict.reason === SETTLING_REASON ? "settle" : "timeout");
     if (previous?.reason !== verdict.reason) {
       await store.updateWorkOrder(workOrder.id, {
         metadata: {
@@ -186,6 +187,29 @@ export async function runSentinel(stage: StageContext, workOrder: WorkOrder): Pr
   }
   await refreshTrackingComment(services, octokit, repo, workOrder.id);
   return `sentinel verdict: ${verdict.kind}${autoFix?.start ? " (auto-fix started)" : ""}`;
+}
+
+/** The event name of the Sentinel's own re-checks (see scheduleRecheck). */
+export const SENTINEL_RECHECK_EVENT = "moose_sentinel_recheck";
+
+/**
+ * Check events only arrive when checks change. If every check finished inside the settle window, or some never
+ * finish, no event would come to judge the head: the Sentinel books its own wake-up in the durable event queue, at
+ * the end of the settle window or at the timeout. One per head and reason, however often it is evaluated.
+ */
+async function scheduleRecheck(stage: StageContext, workOrder: WorkOrder, headSha: string, reason: "settle" | "timeout"): Promise<void> {
+  const { services, config, project } = stage;
+  const publishedAt = Date.parse(String(workOrder.metadata.published_at ?? services.now().toISOString()));
+  const dueAt = publishedAt + (reason === "settle" ? config.sentinel.settle_seconds * 1_000 : config.sentinel.timeout_minutes * 60_000) + 1_000;
+  await services.store.recordEvent({
+    deliveryId: `sentinel:${workOrder.id}:${headSha}:${reason}`,
+    name: SENTINEL_RECHECK_EVENT,
+    action: reason,
+    installationId: project.installationId,
+    repoFullName: `${project.owner}/${project.repo}`,
+    payload: { work_order_id: workOrder.id, head_sha: headSha },
+    notBeforeMs: Math.max(1, dueAt - services.now().getTime()),
+  });
 }
 
 function autoFixAttempts(workOrder: WorkOrder): number {

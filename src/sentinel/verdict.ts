@@ -46,6 +46,8 @@ export type Verdict =
   | { kind: "failed"; reason: string; failing: FailingCheck[] }
   | { kind: "timed_out"; reason: string };
 
+export const SETTLING_REASON = "waiting for checks to settle";
+
 const FAILED_CONCLUSIONS = new Set(["failure", "timed_out", "cancelled", "startup_failure", "stale"]);
 const FAILED_STATES = new Set(["failure", "error"]);
 
@@ -71,7 +73,7 @@ export function judgeChecks(input: VerdictInput): Verdict {
     };
   }
   // Everything reported so far is done, but a push's checks trickle in: only judge after the settle window.
-  if (settling) return { kind: "pending", waitingForApproval: false, reason: "waiting for checks to settle" };
+  if (settling) return { kind: "pending", waitingForApproval: false, reason: SETTLING_REASON };
 
   const failing: FailingCheck[] = [
     ...runs

@@ -136,6 +136,7 @@ export function createStore(backend: StoreBackend): Store {
         p_installation_id: input.installationId,
         p_repo_full_name: input.repoFullName,
         p_payload: new JsonValue(input.payload ?? null),
+        ...(input.notBeforeMs && input.notBeforeMs > 0 ? { p_not_before_ms: Math.round(input.notBeforeMs) } : {}),
       });
       return { inserted: inserted === true };
     },

@@ -126,6 +126,8 @@ export interface RecordEventInput {
   installationId: number | null;
   repoFullName: string | null;
   payload: unknown;
+  /** For Moose's own scheduled events: not claimable before this many milliseconds from now. */
+  notBeforeMs?: number;
 }
 
 export type DecisionAgent = "director" | "manager" | "sentinel" | "orchestrator";

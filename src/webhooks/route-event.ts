@@ -8,6 +8,7 @@ import type { MooseServices } from "../orchestrator/services.js";
 import type { PipelineConfig } from "../orchestrator/stage-context.js";
 import { acceptRunnerRun } from "../publisher/runner-run.js";
 import { handleCheckHint, type CheckHint } from "../sentinel/check-events.js";
+import { SENTINEL_RECHECK_EVENT } from "../sentinel/sentinel.js";
 import type { GithubEvent } from "../store/store.js";
 
 /** The deliveries Moose records; everything else is never stored. */
@@ -84,6 +85,13 @@ export async function routeEvent(event: GithubEvent, services: MooseServices, pi
     case "status": {
       const project = await ensureProject(services, context as Context<"status">);
       return handleCheckHint(services, pipeline, project, checkHint(event.name, payload)!);
+    }
+    case `${SENTINEL_RECHECK_EVENT}.settle`:
+    case `${SENTINEL_RECHECK_EVENT}.timeout`: {
+      const workOrder = await services.store.getWorkOrder(String(payload.work_order_id));
+      const project = workOrder && (await services.store.getProject(workOrder.projectId));
+      if (!workOrder || !project || workOrder.prNumber === null) return "ignored: work order gone";
+      return handleCheckHint(services, pipeline, project, { sha: String(payload.head_sha), prNumbers: [workOrder.prNumber], branches: [] });
     }
     default:
       return "ignored: unhandled event";

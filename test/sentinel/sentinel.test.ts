@@ -75,7 +75,7 @@ describe("events out of order", () => {
     // Auto-fix is off by default: no new attempt, nothing dispatched.
     expect(comment!.body).not.toContain("Auto-fix");
     expect(s.github.dispatches).toEqual([]);
-    const events = await sqlRows<{ outcome: string }>(s, "select outcome from github_events order by received_at");
+    const events = await sqlRows<{ outcome: string }>(s, "select outcome from github_events where name <> 'moose_sentinel_recheck' order by received_at");
     expect(events.map((e) => e.outcome)).toEqual([
       "ignored: not a Moose PR head waiting for checks",
       "sentinel pending: waiting for `test`",
@@ -95,6 +95,29 @@ describe("events out of order", () => {
     const waiting = await s.store.getWorkOrder(workOrder.id);
     expect(waiting).toMatchObject({ status: "pr_open", metadata: { sentinel: { state: "pending", waiting_for_approval: true } } });
     expect(s.github.commentBody(waiting!.trackingCommentId!)).toContain("waiting for a maintainer to approve workflow runs (`test`)");
+  });
+});
+
+describe("the Sentinel's own re-checks", () => {
+  it("judges a head whose checks all finished inside the settle window, though no later event arrives", async () => {
+    const s = await loopScenario({ repoConfigYaml: "sentinel:\n  settle_seconds: 2\n" }); // the seed published 1 s ago
+    const { workOrder, pull } = await seedPrOpenWorkOrder(s, 24, sha(0xe1));
+    s.github.addCheckRun(sha(0xe1), { name: "test", conclusion: "success" });
+
+    await s.moose.deliver("check_run", checkRunPayload(sha(0xe1), { conclusion: "success", prNumber: pull.number }));
+    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "pr_open", metadata: { sentinel: { reason: "waiting for checks to settle" } } });
+    const [scheduled] = await sqlRows<{ delivery_id: string; lease_expires_at: Date }>(
+      s,
+      "select delivery_id, lease_expires_at from github_events where name = 'moose_sentinel_recheck'",
+    );
+    expect(scheduled!.delivery_id).toBe(`sentinel:${workOrder.id}:${sha(0xe1)}:settle`);
+
+    // Nothing is due yet; once the window is over, the worker's own event judges the head.
+    await s.moose.runtime.worker.drain();
+    expect((await s.store.getWorkOrder(workOrder.id))!.status).toBe("pr_open");
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, new Date(scheduled!.lease_expires_at).getTime() - Date.now()) + 50));
+    await s.moose.runtime.worker.drain();
+    expect(await s.store.getWorkOrder(workOrder.id)).toMatchObject({ status: "checks_passed" });
   });
 });
 

@@ -145,12 +145,19 @@ alter table github_events enable row level security;
 alter table outcome_vectors enable row level security;
 
 -- Records a webhook delivery once; true when this call inserted it.
+-- p_not_before_ms > 0 records an event that becomes claimable only that much later: Moose's own scheduled
+-- re-checks (e.g. the Sentinel at the end of a settle window) travel through the same durable queue.
 create function moose_record_event(
-  p_delivery_id text, p_name text, p_action text, p_installation_id bigint, p_repo_full_name text, p_payload jsonb
+  p_delivery_id text, p_name text, p_action text, p_installation_id bigint, p_repo_full_name text, p_payload jsonb,
+  p_not_before_ms integer default 0
 ) returns boolean language plpgsql as $$
 begin
-  insert into github_events (delivery_id, name, action, installation_id, repo_full_name, payload)
-  values (p_delivery_id, p_name, p_action, p_installation_id, p_repo_full_name, p_payload)
+  insert into github_events (delivery_id, name, action, installation_id, repo_full_name, payload, lease_owner, lease_expires_at)
+  values (
+    p_delivery_id, p_name, p_action, p_installation_id, p_repo_full_name, p_payload,
+    case when p_not_before_ms > 0 then 'scheduled' end,
+    case when p_not_before_ms > 0 then now() + p_not_before_ms * interval '1 millisecond' end
+  )
   on conflict (delivery_id) do nothing;
   return found;
 end;
