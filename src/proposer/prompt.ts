@@ -10,10 +10,14 @@ export interface ProposalWorkOrder {
   riskLevel: RiskLevel;
 }
 
-/** A file in scope as read from the default branch; `content: null` means it does not exist there (yet). */
+/**
+ * A file in scope as read from the default branch; `content: null` means it does not exist there (yet), unless
+ * `unreadable` says it exists but was not read (a folder in scope, or a file too large to put in a prompt).
+ */
 export interface ScopeFile {
   path: string;
   content: string | null;
+  unreadable?: "folder" | "too large";
 }
 
 export interface ProposalPrompt {
@@ -140,7 +144,12 @@ export function buildProposalPrompt(input: {
   const omittedFiles: string[] = [];
   const missingFiles: string[] = [];
   const fileBlocks: string[] = [];
+  const unreadable: string[] = [];
   for (const file of files) {
+    if (file.unreadable) {
+      unreadable.push(`${quoted(file.path)} (${file.unreadable === "folder" ? "a folder" : "too large to show"})`);
+      continue;
+    }
     if (file.content === null) {
       missingFiles.push(file.path);
       continue;
@@ -171,6 +180,7 @@ export function buildProposalPrompt(input: {
   if (truncatedFiles.length) notes.push(`- Truncated to fit the prompt: ${truncatedFiles.map(quoted).join(", ")}`);
   if (omittedFiles.length) notes.push(`- Left out to fit the prompt (contents not shown): ${omittedFiles.map(quoted).join(", ")}`);
   if (missingFiles.length) notes.push(`- Not on the default branch (to be created): ${missingFiles.map(quoted).join(", ")}`);
+  if (unreadable.length) notes.push(`- In scope but not shown (they exist): ${unreadable.join(", ")}`);
   const closing = notes.length
     ? `What this prompt leaves out:\n${notes.join("\n")}\nPlan with that in mind; do not guess the contents of files you were not shown.`
     : "Every file in scope is shown in full above.";

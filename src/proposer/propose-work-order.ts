@@ -13,18 +13,18 @@ import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import { buildProposalPrompt, renderAiderInstruction, type ScopeFile } from "./prompt.js";
 import { availableProviders, proposeWith } from "./providers.js";
 
-/** Files larger than this are not read for the prompt (the prompt says they were left out as missing). */
+/** Files larger than this are not read for the prompt (the prompt says they exist but are not shown). */
 const MAX_SCOPE_FILE_BYTES = 512 * 1024;
 
-/** The current contents of each file in scope on `ref`; a missing path, a folder or a huge file reads as null. */
+/** The current contents of each file in scope on `ref`; a missing path reads as null, a folder or huge file as unreadable. */
 export async function readScopeFiles(octokit: ProbotOctokit, repo: RepoRef, ref: string, paths: readonly string[]): Promise<ScopeFile[]> {
   return Promise.all(
     paths.map(async (path): Promise<ScopeFile> => {
       try {
         const { data } = await octokit.rest.repos.getContent({ ...repo, path: path.replace(/\/$/, ""), ref });
-        if (Array.isArray(data) || data.type !== "file" || !("content" in data) || data.size > MAX_SCOPE_FILE_BYTES) {
-          return { path, content: null };
-        }
+        if (Array.isArray(data)) return { path, content: null, unreadable: "folder" }; // a folder lists its entries
+        if (data.type !== "file" || !("content" in data)) return { path, content: null };
+        if (data.size > MAX_SCOPE_FILE_BYTES) return { path, content: null, unreadable: "too large" };
         return { path, content: Buffer.from(data.content, "base64").toString("utf8") };
       } catch (error) {
         if ((error as { status?: number }).status === 404) return { path, content: null };

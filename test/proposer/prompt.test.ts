@@ -105,6 +105,23 @@ describe("buildProposalPrompt", () => {
   });
 });
 
+describe("buildProposalPrompt: files it could not show", () => {
+  it("says a folder or a file too large is in scope but not shown, never that it is missing", () => {
+    const prompt = buildProposalPrompt({
+      workOrder: { ...workOrder, filesInScope: ["src/auth/", "data/big.json", "docs/new.md"] },
+      files: [
+        { path: "src/auth/", content: null, unreadable: "folder" },
+        { path: "data/big.json", content: null, unreadable: "too large" },
+        { path: "docs/new.md", content: null },
+      ],
+      tokenBudget: 10_000,
+    });
+    expect(prompt.missingFiles).toEqual(["docs/new.md"]);
+    expect(prompt.user).toContain('- In scope but not shown (they exist): "src/auth/" (a folder), "data/big.json" (too large to show)');
+    expect(prompt.user).toContain('- Not on the default branch (to be created): "docs/new.md"');
+  });
+});
+
 describe("renderAiderInstruction", () => {
   it("puts Moose's rules first and fences the work order and the plan as data", () => {
     const text = renderAiderInstruction({

@@ -63,6 +63,6 @@ describe("proposeWorkOrder on an OpenAI-routed work order", () => {
     expect(cost).toMatchObject({ provider: "openai", model: "gpt-6-luna", inputTokens: 1_500, cacheReadTokens: 500, outputTokens: 300 });
     expect(cost!.costUsd).toBeCloseTo((1_500 * 0.1 + 500 * 0.01 + 300 * 0.5) / 1e6, 10);
     expect(github.dispatches.map((d) => d.inputs.model)).toEqual(["openai/gpt-6-luna"]);
-    expect(github.requests).toContain("GET /repos/octo-org/widgets/contents/src%2Fa.ts");
+    expect(github.requestLines()).toContain("GET /repos/octo-org/widgets/contents/src/a.ts");
   });
 });
