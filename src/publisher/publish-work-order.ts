@@ -4,6 +4,7 @@ import { RETRY_OPTIONS, escalateWorkOrder } from "../escalations/escalate.js";
 import { inlineCode } from "../director/untrusted-text.js";
 import type { RepoRef } from "../github/permissions.js";
 import { monthKey } from "../manager/budget.js";
+import { recordAttemptOutcome } from "../orchestrator/attempt-outcome.js";
 import type { StageContext, StageOutcome } from "../orchestrator/stage-context.js";
 import { workOrderBranchName, workRefFor } from "../runner/runner-contract.js";
 import type { WorkOrder } from "../store/store.js";
@@ -20,11 +21,6 @@ function workBranchOf(workOrder: WorkOrder): string {
   return workRefFor(workOrder.id, workOrder.attempt).replace(/^refs\/heads\//, "");
 }
 
-/** From dispatch to now: how long the attempt took end to end. */
-function attemptDurationMs(workOrder: WorkOrder, now: Date): number | null {
-  const dispatchedAt = Date.parse(String((workOrder.metadata.dispatch as { at?: unknown } | null)?.at ?? ""));
-  return Number.isNaN(dispatchedAt) ? null : now.getTime() - dispatchedAt;
-}
 
 export async function readBranchSha(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string | null> {
   try {
@@ -92,18 +88,7 @@ export async function publishWorkOrder(stage: StageContext, leased: WorkOrder): 
   const runId = leased.runId;
   const runUrl = typeof leased.metadata.run_url === "string" ? leased.metadata.run_url : `run ${runId}`;
   const model = String(leased.metadata.aider_model ?? leased.metadata.model ?? "unknown");
-  const outcome = (success: boolean, details: Record<string, unknown>) =>
-    store.recordOutcome({
-      workOrderId: leased.id,
-      attempt: leased.attempt,
-      // The catalogue id, as the Sentinel records it: one form per column for the learning data.
-      model: typeof leased.metadata.model === "string" ? leased.metadata.model : null,
-      complexity: numberOrNull(leased.metadata.complexity),
-      success,
-      costUsd: numberOrNull(leased.metadata.proposal_cost_usd),
-      durationMs: attemptDurationMs(leased, services.now()),
-      details,
-    });
+  const outcome = (success: boolean, details: Record<string, unknown>) => recordAttemptOutcome(services, leased, success, details);
 
   const result = runId === null ? null : await readRunnerResult(octokit, repo, runId);
   await recordAiderCost(stage, leased, result?.aiderCostUsd ?? null, model);

@@ -2,6 +2,7 @@
 import type { ProbotOctokit } from "probot";
 import { inlineCode } from "../director/untrusted-text.js";
 import type { RepoRef } from "../github/permissions.js";
+import { recordAttemptOutcome } from "../orchestrator/attempt-outcome.js";
 import { FRESH_ATTEMPT, type StageContext } from "../orchestrator/stage-context.js";
 import type { WorkOrder } from "../store/store.js";
 import { withProgress } from "../tracking/tracking-comment.js";
@@ -157,16 +158,7 @@ export async function runSentinel(stage: StageContext, workOrder: WorkOrder): Pr
   });
   if (!judged) return "ignored: verdict already recorded";
   await store.recordDecision({ workOrderId: workOrder.id, agent: "sentinel", decision: verdict.kind, reason: verdict.reason, details: { head_sha: headSha, signature } });
-  await store.recordOutcome({
-    workOrderId: workOrder.id,
-    attempt: workOrder.attempt,
-    model: typeof workOrder.metadata.model === "string" ? workOrder.metadata.model : null,
-    complexity: typeof workOrder.metadata.complexity === "number" ? workOrder.metadata.complexity : null,
-    success: verdict.kind === "passed",
-    costUsd: typeof workOrder.metadata.proposal_cost_usd === "number" ? workOrder.metadata.proposal_cost_usd : null,
-    durationMs: services.now().getTime() - Date.parse(String(workOrder.metadata.published_at ?? services.now().toISOString())),
-    details: { stage: "checks", verdict: verdict.kind, head_sha: headSha },
-  });
+  await recordAttemptOutcome(services, workOrder, verdict.kind === "passed", { stage: "checks", verdict: verdict.kind, head_sha: headSha });
   if (autoFix?.start && digest) {
     await store.transitionWorkOrder({
       id: workOrder.id,
