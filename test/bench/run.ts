@@ -89,7 +89,8 @@ async function main() {
   nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
   process.env.MOOSE_DATA_DIR = "memory://";
   delete process.env.DATABASE_URL;
-  const github = fakeGithub({ issue: (n) => payloadFor(n).issue, files: { "src/cli/list.ts": "// list\n" } });
+  const issues = Object.fromEntries(Array.from({ length: COUNT }, (_, i) => [i + 1, payloadFor(i + 1).issue]));
+  const github = fakeGithub({ issues, files: { "src/cli/list.ts": "// list\n" } });
   fakeAnthropic();
 
   // (1) Moose, label → dispatch, one work order at a time.

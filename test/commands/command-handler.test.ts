@@ -159,7 +159,7 @@ describe("/moose cancel and /moose status", () => {
   it("refreshes the tracking comment from the stored work order", async () => {
     const s = await loopScenario();
     const workOrder = await escalated(s, 40);
-    s.github.comments.set(4_040, { issueNumber: 40, body: "stale" });
+    s.github.comments.push({ id: 4_040, issueNumber: 40, body: "stale" });
     await s.store.updateWorkOrder(workOrder.id, { trackingCommentId: 4_040 });
     const payload = commentPayload(40, "/moose status");
 

@@ -50,7 +50,7 @@ describe("the work order loop, end to end", () => {
       git(box.work, "fetch", "--quiet", "--prune", "origin");
       const action = await runAction(box, { scenario: "edit", inputs: dispatch.inputs });
       const title = runDisplayTitle(dispatch.inputs["work-order-id"]!, dispatch.inputs.attempt!);
-      const run = github.runs.find((candidate) => candidate.display_title === title);
+      const run = [...github.runs.values()].find((candidate) => candidate.display_title === title);
       expect(run, `a run was started for ${title}`).toBeDefined();
       const annotations = github.recordRunnerRun(run!.id, action.stdout);
       expect(annotations.map((a) => a.title)).toContain("moose-result");
@@ -135,16 +135,12 @@ describe("the work order loop, end to end", () => {
     expect(metadataBlock(pr.body).cost_usd.proposal).toBeGreaterThan(0);
 
     // 4. CI fails on that head: the Sentinel re-lists the checks, records the verdict and comments once on the PR.
-    const [failingCheckId] = github.setCheckRuns(sha1, [
-      {
-        name: "test",
-        conclusion: "failure",
-        title: "1 failing test",
-        summary: "list --json printed a table",
-        annotations: [{ path: "test/cli/list.test.ts", start_line: 3, end_line: 3, annotation_level: "failure", title: null, message: "expected JSON, got a table" }],
-      },
-      { name: "lint", conclusion: "success" },
-    ]);
+    const failingCheckId = github.addCheckRun(
+      sha1,
+      { name: "test", conclusion: "failure", output: { title: "1 failing test", summary: "list --json printed a table" } },
+      [{ path: "test/cli/list.test.ts", start_line: 3, end_line: 3, annotation_level: "failure", title: null, message: "expected JSON, got a table" }],
+    ).id;
+    github.addCheckRun(sha1, { name: "lint", conclusion: "success" });
     await deliverChecks("check_suite", sha1, branch, pr.number, "failure");
     workOrder = await current();
     expect(workOrder.status).toBe("checks_failed");
@@ -154,7 +150,7 @@ describe("the work order loop, end to end", () => {
     const sentinelComment = prComments()[0]!;
     expect(sentinelComment.body).toContain("Moose Sentinel: checks failed");
     expect(sentinelComment.body).toContain("expected JSON, got a table");
-    expect(github.requests).toContain(`GET /repos/octo-org/widgets/check-runs/${failingCheckId}/annotations`);
+    expect(github.requestLines()).toContain(`GET /repos/octo-org/widgets/check-runs/${failingCheckId}/annotations`);
 
     // 5. `/moose retry` on the PR from a user with write access: acknowledged, attempt 2 dispatched on the same branch.
     const retry = loadWebhookFixture("issue_comment.created");
@@ -184,10 +180,8 @@ describe("the work order loop, end to end", () => {
     expect(metadataBlock(pr.body).cost_usd.aider).toBeCloseTo(0.0304, 10);
 
     // 7. CI passes on the new head: the same Sentinel comment is edited, not a second one posted.
-    github.setCheckRuns(sha2, [
-      { name: "test", conclusion: "success" },
-      { name: "lint", conclusion: "success" },
-    ]);
+    github.addCheckRun(sha2, { name: "test", conclusion: "success" });
+    github.addCheckRun(sha2, { name: "lint", conclusion: "success" });
     await deliverChecks("check_run", sha2, branch, pr.number, "success");
     workOrder = await current();
     expect(workOrder.status).toBe("checks_passed");
@@ -227,7 +221,7 @@ describe("the work order loop, end to end", () => {
 
     // Persisted fakes never report themselves unused: assert instead that nothing fell through to a 404.
     expect(github.unexpected).toEqual([]);
-    expect(github.requests.filter((r) => r === "POST /repos/octo-org/widgets/pulls")).toHaveLength(1);
+    expect(github.requestLines().filter((r) => r === "POST /repos/octo-org/widgets/pulls")).toHaveLength(1);
   });
 });
 

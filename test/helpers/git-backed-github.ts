@@ -1,15 +1,13 @@
-// A fake GitHub whose git side is a real bare repository: refs, compare, pull requests, check runs and the runner's
-// `moose-result` annotation (read from the action's log), layered over `fakeGithub` for comments, dispatches and config.
+// A fake GitHub whose git side is a real bare repository: the shared core of `github-mocks.ts` plus a plug-in for
+// refs, compare and pull requests read from and written to the repository, and the runner's `moose-result` annotation
+// read from the action's log.
 import { execFileSync } from "node:child_process";
-import nock from "nock";
-import { API } from "./github-app.js";
-import { fakeGithub, type FakeGithub, type FakeGithubOptions } from "./github-mocks.js";
+import { fakeGithub, notFound, type FakeAnnotation, type FakeGithub, type FakeGithubOptions, type Reply, type Route } from "./github-mocks.js";
+import { OWNER, REPO } from "./github-repo.js";
 
 export interface GitBackedGithubOptions extends FakeGithubOptions {
   /** The bare repository that stands in for GitHub's copy (the runner pushes to it too). */
   origin: string;
-  /** Issues as `GET /repos/{o}/{r}/issues/{n}` returns them, by number. */
-  issues?: Record<number, unknown>;
 }
 
 export interface FakePull {
@@ -29,50 +27,23 @@ export interface FakePull {
   updates: number;
 }
 
-export interface FakeAnnotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  annotation_level: "notice" | "warning" | "failure";
-  title: string | null;
-  message: string;
-}
-
-export interface FakeCheckRun {
-  name: string;
-  status?: "queued" | "in_progress" | "completed";
-  conclusion: string | null;
-  /** The App that made the check (GitHub Actions by default). */
-  appId?: number;
-  title?: string;
-  summary?: string;
-  annotations?: FakeAnnotation[];
-}
-
-export interface GitBackedGithub extends FakeGithub {
+export interface GitBackedRefsAndPulls {
   origin: string;
   pulls: FakePull[];
-  reactions: Array<{ commentId: number; content: string }>;
   /** `git rev-parse` in the bare repository; undefined when the ref does not exist. */
   sha(ref: string): string | undefined;
   /**
-   * Records a finished runner run: its job, whose check run carries the annotations the action's log asked for
-   * (`::notice title=moose-result::…`, as GitHub turns workflow commands into annotations). Returns them.
+   * Records a finished runner run's annotations as the action's log asked for them (`::notice title=moose-result::…`,
+   * as GitHub turns workflow commands into annotations on the run's job). Returns them.
    */
   recordRunnerRun(runId: number, actionStdout: string): FakeAnnotation[];
-  /** The check runs GitHub lists for a commit (replacing any listed before); returns their ids. */
-  setCheckRuns(sha: string, runs: FakeCheckRun[]): number[];
   /** Merges a PR as GitHub would (fast-forward of the base branch) and returns it as the webhook shows it. */
   mergePull(number: number, by: string): Record<string, unknown>;
   /** The PR as the REST API returns it. */
   pullJson(pull: FakePull): Record<string, unknown>;
 }
 
-/** GitHub Actions' App id: CI check runs are made by it. */
-export const GITHUB_ACTIONS_APP_ID = 15368;
-
-type Reply = [number, unknown];
-type Handler = (match: RegExpMatchArray, body: any, url: URL) => Reply;
+export type GitBackedGithub = FakeGithub & GitBackedRefsAndPulls;
 
 /** Actions' workflow-command escaping (toolkit's `escapeData` / `escapeProperty`), undone. */
 function unescapeCommand(text: string, property: boolean): string {
@@ -115,256 +86,178 @@ export function annotationsFromLog(stdout: string): FakeAnnotation[] {
 }
 
 export function gitBackedGithub(options: GitBackedGithubOptions): GitBackedGithub {
-  const owner = options.owner ?? "octo-org";
-  const repo = options.repo ?? "widgets";
-  const repoPath = `/repos/${owner}/${repo}`;
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: options.origin, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  const sha = (ref: string): string | undefined => {
-    if (ref.startsWith("-")) return undefined;
-    try {
-      return git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
-    } catch {
-      return undefined;
-    }
-  };
-  const isAncestor = (ancestor: string, descendant: string) => {
-    try {
-      git("merge-base", "--is-ancestor", ancestor, descendant);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const isBranchRef = (ref: string) => {
-    if (!ref.startsWith("refs/heads/")) return false;
-    try {
-      git("check-ref-format", ref);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  return fakeGithub(options, (github) => {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: options.origin, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const sha = (ref: string): string | undefined => {
+      if (ref.startsWith("-")) return undefined;
+      try {
+        return git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+      } catch {
+        return undefined;
+      }
+    };
+    const isAncestor = (ancestor: string, descendant: string) => {
+      try {
+        git("merge-base", "--is-ancestor", ancestor, descendant);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const isBranchRef = (ref: string) => {
+      if (!ref.startsWith("refs/heads/")) return false;
+      try {
+        git("check-ref-format", ref);
+        return true;
+      } catch {
+        return false;
+      }
+    };
 
-  let nextId = 7_000;
-  const checkRuns = new Map<string, Array<FakeCheckRun & { id: number }>>();
-  const annotations = new Map<number, FakeAnnotation[]>();
-  const runJobs = new Map<number, number>();
-  const pulls: FakePull[] = [];
-  const reactions: GitBackedGithub["reactions"] = [];
-
-  const pullJson = (pull: FakePull): Record<string, unknown> => ({
-    number: pull.number,
-    html_url: `https://github.com/${owner}/${repo}/pull/${pull.number}`,
-    state: pull.state,
-    merged: pull.merged,
-    merged_by: pull.mergedBy ? { login: pull.mergedBy, type: "User" } : null,
-    draft: pull.draft,
-    title: pull.title,
-    body: pull.body,
-    labels: pull.labels.map((name) => ({ name })),
-    requested_reviewers: pull.requestedReviewers.map((login) => ({ login })),
-    head: { ref: pull.head, sha: sha(`refs/heads/${pull.head}`) ?? null },
-    base: { ref: pull.base, sha: sha(`refs/heads/${pull.base}`) ?? null },
-  });
-  const findPull = (number: string | undefined) => pulls.find((pull) => pull.number === Number(number));
-  const notFound: Reply = [404, { message: "Not Found" }];
-
-  const compare = (baseRef: string, headRef: string): Reply => {
-    const base = sha(baseRef);
-    const head = sha(headRef);
-    if (!base || !head) return notFound;
-    const mergeBase = git("merge-base", base, head);
-    const aheadBy = Number(git("rev-list", "--count", `${base}..${head}`));
-    const behindBy = Number(git("rev-list", "--count", `${head}..${base}`));
-    const status = aheadBy === 0 && behindBy === 0 ? "identical" : behindBy === 0 ? "ahead" : aheadBy === 0 ? "behind" : "diverged";
-    // Three-dot compare: the files changed on head since the merge base. Renames stay delete + add, for simplicity.
-    const numstat = git("diff", "--numstat", "-z", "--no-renames", mergeBase, head).split("\0").filter(Boolean);
-    const nameStatus = git("diff", "--name-status", "-z", "--no-renames", mergeBase, head).split("\0").filter(Boolean);
-    const statusOf = new Map<string, string>();
-    for (let i = 0; i + 1 < nameStatus.length; i += 2) statusOf.set(nameStatus[i + 1]!, nameStatus[i]!);
-    const names: Record<string, string> = { A: "added", D: "removed", M: "modified", T: "changed" };
-    const files = numstat.map((entry) => {
-      const [additions = "0", deletions = "0", filename = ""] = entry.split("\t");
-      return {
-        filename,
-        status: names[statusOf.get(filename) ?? "M"] ?? "modified",
-        additions: Number(additions) || 0,
-        deletions: Number(deletions) || 0,
-        changes: (Number(additions) || 0) + (Number(deletions) || 0),
-      };
+    const pulls: FakePull[] = [];
+    const pullJson = (pull: FakePull): Record<string, unknown> => ({
+      number: pull.number,
+      html_url: `https://github.com/${OWNER}/${REPO}/pull/${pull.number}`,
+      state: pull.state,
+      merged: pull.merged,
+      merged_by: pull.mergedBy ? { login: pull.mergedBy, type: "User" } : null,
+      draft: pull.draft,
+      title: pull.title,
+      body: pull.body,
+      labels: pull.labels.map((name) => ({ name })),
+      requested_reviewers: pull.requestedReviewers.map((login) => ({ login })),
+      head: { ref: pull.head, sha: sha(`refs/heads/${pull.head}`) ?? null },
+      base: { ref: pull.base, sha: sha(`refs/heads/${pull.base}`) ?? null },
     });
-    return [200, { status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, merge_base_commit: { sha: mergeBase }, files }];
-  };
+    const findPull = (number: string | undefined) => pulls.find((pull) => pull.number === Number(number));
 
-  const routes: Array<[string, RegExp, Handler]> = [
-    ["GET", /^\/issues\/(\d+)$/, (m) => (options.issues?.[Number(m[1])] ? [200, options.issues[Number(m[1])]] : notFound)],
-    ["GET", /^\/git\/ref\/heads\/(.+)$/, (m) => {
-      const found = isBranchRef(`refs/heads/${m[1]}`) ? sha(`refs/heads/${m[1]}`) : undefined;
-      return found ? [200, { ref: `refs/heads/${m[1]}`, object: { sha: found, type: "commit" } }] : notFound;
-    }],
-    ["POST", /^\/git\/refs$/, (_m, body: { ref: string; sha: string }) => {
-      if (!isBranchRef(body.ref) || !sha(body.sha)) return [422, { message: "Reference update failed" }];
-      if (sha(body.ref)) return [422, { message: "Reference already exists" }];
-      git("update-ref", body.ref, body.sha, "");
-      return [201, { ref: body.ref, object: { sha: body.sha, type: "commit" } }];
-    }],
-    ["PATCH", /^\/git\/refs\/(heads\/.+)$/, (m, body: { sha: string; force?: boolean }) => {
-      const ref = `refs/${m[1]}`;
-      const current = isBranchRef(ref) ? sha(ref) : undefined;
-      if (!current || !sha(body.sha)) return [422, { message: "Reference does not exist" }];
-      if (!isAncestor(current, body.sha) && !body.force) return [422, { message: "Update is not a fast forward" }];
-      git("update-ref", ref, body.sha, current);
-      return [200, { ref, object: { sha: body.sha, type: "commit" } }];
-    }],
-    ["DELETE", /^\/git\/refs\/(heads\/.+)$/, (m) => {
-      const ref = `refs/${m[1]}`;
-      if (!isBranchRef(ref) || !sha(ref)) return [422, { message: "Reference does not exist" }];
-      git("update-ref", "-d", ref);
-      return [204, null];
-    }],
-    ["GET", /^\/compare\/(.+)\.\.\.(.+)$/, (m) => compare(m[1]!, m[2]!)],
-    ["GET", /^\/pulls$/, (_m, _body, url) => {
-      const head = url.searchParams.get("head");
-      const state = url.searchParams.get("state") ?? "open";
-      const listed = pulls.filter((pull) => (head === null || `${owner}:${pull.head}` === head) && (state === "all" || pull.state === state));
-      return [200, listed.map(pullJson)];
-    }],
-    ["POST", /^\/pulls$/, (_m, body: { title: string; body?: string; head: string; base: string; draft?: boolean }) => {
-      if (!sha(`refs/heads/${body.head}`)) return [422, { message: "Validation Failed: head" }];
-      if (pulls.some((pull) => pull.head === body.head && pull.state === "open")) return [422, { message: "A pull request already exists" }];
-      const pull: FakePull = {
-        number: 100 + pulls.length,
-        title: body.title,
-        body: body.body ?? "",
-        head: body.head,
-        base: body.base,
-        draft: body.draft ?? false,
-        state: "open",
-        merged: false,
-        mergedBy: null,
-        labels: [],
-        requestedReviewers: [],
-        updates: 0,
-      };
-      pulls.push(pull);
-      return [201, pullJson(pull)];
-    }],
-    ["GET", /^\/pulls\/(\d+)$/, (m) => {
-      const pull = findPull(m[1]);
-      return pull ? [200, pullJson(pull)] : notFound;
-    }],
-    ["PATCH", /^\/pulls\/(\d+)$/, (m, body: { title?: string; body?: string }) => {
-      const pull = findPull(m[1]);
-      if (!pull) return notFound;
-      if (body.title !== undefined) pull.title = body.title;
-      if (body.body !== undefined) pull.body = body.body;
-      pull.updates++;
-      return [200, pullJson(pull)];
-    }],
-    ["POST", /^\/pulls\/(\d+)\/requested_reviewers$/, (m, body: { reviewers?: string[] }) => {
-      const pull = findPull(m[1]);
-      if (!pull) return notFound;
-      pull.requestedReviewers.push(...(body.reviewers ?? []));
-      return [201, pullJson(pull)];
-    }],
-    ["POST", /^\/issues\/(\d+)\/labels$/, (m, body: { labels?: string[] }) => {
-      const pull = findPull(m[1]);
-      if (!pull) return notFound;
-      pull.labels.push(...(body.labels ?? []));
-      return [200, pull.labels.map((name) => ({ name }))];
-    }],
-    ["POST", /^\/issues\/comments\/(\d+)\/reactions$/, (m, body: { content: string }) => {
-      reactions.push({ commentId: Number(m[1]), content: body.content });
-      return [201, { id: reactions.length, content: body.content }];
-    }],
-    ["GET", /^\/actions\/runs\/(\d+)\/jobs$/, (m) => {
-      const checkRunId = runJobs.get(Number(m[1]));
-      if (checkRunId === undefined) return notFound;
-      const job = { id: checkRunId, run_id: Number(m[1]), name: "moose", status: "completed", check_run_url: `${API}${repoPath}/check-runs/${checkRunId}` };
-      return [200, { total_count: 1, jobs: [job] }];
-    }],
-    ["GET", /^\/check-runs\/(\d+)\/annotations$/, (m) => {
-      const found = annotations.get(Number(m[1]));
-      return found ? [200, found] : notFound;
-    }],
-    ["GET", /^\/commits\/([^/]+)\/check-runs$/, (m) => {
-      const runs = checkRuns.get(sha(m[1]!) ?? m[1]!) ?? [];
-      const listed = runs.map((run) => ({
-        id: run.id,
-        name: run.name,
-        head_sha: sha(m[1]!),
-        status: run.status ?? "completed",
-        conclusion: run.conclusion,
-        app: { id: run.appId ?? GITHUB_ACTIONS_APP_ID, slug: "github-actions" },
-        html_url: `https://github.com/${owner}/${repo}/runs/${run.id}`,
-        output: { title: run.title ?? null, summary: run.summary ?? null, annotations_count: run.annotations?.length ?? 0 },
-      }));
-      return [200, { total_count: listed.length, check_runs: listed }];
-    }],
-    // An Actions-only repository: no commit statuses at all, so the combined state reads "pending".
-    ["GET", /^\/commits\/([^/]+)\/status$/, (m) => [200, { state: "pending", sha: sha(m[1]!), total_count: 0, statuses: [] }]],
-  ];
-
-  let fake: FakeGithub;
-  const route = (method: string, path: string) => {
-    if (!path.startsWith(`${repoPath}/`)) return undefined;
-    const rest = path.slice(repoPath.length);
-    for (const [routeMethod, pattern, handler] of routes) {
-      const match = routeMethod === method ? rest.match(pattern) : null;
-      if (match) return (body: unknown, url: URL) => handler(match, body, url);
-    }
-    return undefined;
-  };
-  for (const method of ["GET", "POST", "PATCH", "DELETE"]) {
-    // Registered before fakeGithub's catch-alls, so nock tries these first; optional, as fakeGithub's are.
-    nock(API)
-      .persist()
-      .intercept((path: string) => route(method, decodeURIComponent(path)) !== undefined || method === "DELETE", method)
-      .query(true)
-      .optionally()
-      .reply(async (request: Request) => {
-        const url = new URL(request.url);
-        const text = await request.text();
-        const handler = route(method, decodeURIComponent(url.pathname));
-        if (!handler) {
-          fake.unexpected.push(`${method} ${url.pathname}${url.search}`);
-          return notFound;
-        }
-        fake.requests.push(`${method} ${url.pathname}`);
-        return handler(text ? (JSON.parse(text) as unknown) : null, url);
+    const compare = (baseRef: string, headRef: string): Reply => {
+      const base = sha(baseRef);
+      const head = sha(headRef);
+      if (!base || !head) return notFound;
+      const mergeBase = git("merge-base", base, head);
+      const aheadBy = Number(git("rev-list", "--count", `${base}..${head}`));
+      const behindBy = Number(git("rev-list", "--count", `${head}..${base}`));
+      const status = aheadBy === 0 && behindBy === 0 ? "identical" : behindBy === 0 ? "ahead" : aheadBy === 0 ? "behind" : "diverged";
+      // Three-dot compare: the files changed on head since the merge base. Renames stay delete + add, for simplicity.
+      const numstat = git("diff", "--numstat", "-z", "--no-renames", mergeBase, head).split("\0").filter(Boolean);
+      const nameStatus = git("diff", "--name-status", "-z", "--no-renames", mergeBase, head).split("\0").filter(Boolean);
+      const statusOf = new Map<string, string>();
+      for (let i = 0; i + 1 < nameStatus.length; i += 2) statusOf.set(nameStatus[i + 1]!, nameStatus[i]!);
+      const names: Record<string, string> = { A: "added", D: "removed", M: "modified", T: "changed" };
+      const files = numstat.map((entry) => {
+        const [additions = "0", deletions = "0", filename = ""] = entry.split("\t");
+        return {
+          filename,
+          status: names[statusOf.get(filename) ?? "M"] ?? "modified",
+          additions: Number(additions) || 0,
+          deletions: Number(deletions) || 0,
+          changes: (Number(additions) || 0) + (Number(deletions) || 0),
+        };
       });
-  }
-  fake = fakeGithub(options);
+      return [200, { status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, merge_base_commit: { sha: mergeBase }, files }];
+    };
 
-  return Object.assign(fake, {
-    origin: options.origin,
-    pulls,
-    reactions,
-    sha,
-    pullJson,
-    recordRunnerRun(runId: number, actionStdout: string) {
-      const jobCheckRunId = ++nextId;
-      const found = annotationsFromLog(actionStdout);
-      runJobs.set(runId, jobCheckRunId);
-      annotations.set(jobCheckRunId, found);
-      return found;
-    },
-    setCheckRuns(commit: string, runs: FakeCheckRun[]) {
-      const withIds = runs.map((run) => ({ ...run, id: ++nextId }));
-      checkRuns.set(commit, withIds);
-      for (const run of withIds) annotations.set(run.id, run.annotations ?? []);
-      return withIds.map((run) => run.id);
-    },
-    mergePull(number: number, by: string) {
-      const pull = findPull(String(number));
-      if (!pull || pull.state !== "open") throw new Error(`PR #${number} is not open`);
-      const head = sha(`refs/heads/${pull.head}`);
-      const base = sha(`refs/heads/${pull.base}`);
-      if (!head || !base) throw new Error(`PR #${number}'s branches are missing`);
-      if (!isAncestor(base, head)) throw new Error(`PR #${number} cannot be fast-forwarded`);
-      git("update-ref", `refs/heads/${pull.base}`, head, base);
-      Object.assign(pull, { state: "closed", merged: true, mergedBy: by });
-      return pullJson(pull);
-    },
+    const routes: Route[] = [
+      ["GET", /^\/git\/ref\/heads\/(.+)$/, (m) => {
+        const found = isBranchRef(`refs/heads/${m[1]}`) ? sha(`refs/heads/${m[1]}`) : undefined;
+        return found ? [200, { ref: `refs/heads/${m[1]}`, object: { sha: found, type: "commit" } }] : notFound;
+      }],
+      ["POST", /^\/git\/refs$/, (_m, { body }) => {
+        if (!isBranchRef(body.ref) || !sha(body.sha)) return [422, { message: "Reference update failed" }];
+        if (sha(body.ref)) return [422, { message: "Reference already exists" }];
+        git("update-ref", body.ref, body.sha, "");
+        return [201, { ref: body.ref, object: { sha: body.sha, type: "commit" } }];
+      }],
+      ["PATCH", /^\/git\/refs\/(heads\/.+)$/, (m, { body }) => {
+        const ref = `refs/${m[1]}`;
+        const current = isBranchRef(ref) ? sha(ref) : undefined;
+        if (!current || !sha(body.sha)) return [422, { message: "Reference does not exist" }];
+        if (!isAncestor(current, body.sha) && !body.force) return [422, { message: "Update is not a fast forward" }];
+        git("update-ref", ref, body.sha, current);
+        return [200, { ref, object: { sha: body.sha, type: "commit" } }];
+      }],
+      ["DELETE", /^\/git\/refs\/(heads\/.+)$/, (m) => {
+        const ref = `refs/${m[1]}`;
+        if (!isBranchRef(ref) || !sha(ref)) return [422, { message: "Reference does not exist" }];
+        git("update-ref", "-d", ref);
+        return [204, null];
+      }],
+      ["GET", /^\/compare\/(.+)\.\.\.(.+)$/, (m) => compare(m[1]!, m[2]!)],
+      ["GET", /^\/pulls$/, (_m, { query }) => {
+        const head = query.get("head");
+        const state = query.get("state") ?? "open";
+        const listed = pulls.filter((pull) => (head === null || `${OWNER}:${pull.head}` === head) && (state === "all" || pull.state === state));
+        return [200, listed.map(pullJson)];
+      }],
+      ["POST", /^\/pulls$/, (_m, { body }) => {
+        if (!sha(`refs/heads/${body.head}`)) return [422, { message: "Validation Failed: head" }];
+        if (pulls.some((pull) => pull.head === body.head && pull.state === "open")) return [422, { message: "A pull request already exists" }];
+        const pull: FakePull = {
+          number: 100 + pulls.length,
+          title: body.title,
+          body: body.body ?? "",
+          head: body.head,
+          base: body.base,
+          draft: body.draft ?? false,
+          state: "open",
+          merged: false,
+          mergedBy: null,
+          labels: [],
+          requestedReviewers: [],
+          updates: 0,
+        };
+        pulls.push(pull);
+        return [201, pullJson(pull)];
+      }],
+      ["GET", /^\/pulls\/(\d+)$/, (m) => {
+        const pull = findPull(m[1]);
+        return pull ? [200, pullJson(pull)] : notFound;
+      }],
+      ["PATCH", /^\/pulls\/(\d+)$/, (m, { body }) => {
+        const pull = findPull(m[1]);
+        if (!pull) return notFound;
+        if (body.title !== undefined) pull.title = body.title;
+        if (body.body !== undefined) pull.body = body.body;
+        pull.updates++;
+        return [200, pullJson(pull)];
+      }],
+      ["POST", /^\/pulls\/(\d+)\/requested_reviewers$/, (m, { body }) => {
+        const pull = findPull(m[1]);
+        if (!pull) return notFound;
+        pull.requestedReviewers.push(...(body.reviewers ?? []));
+        return [201, pullJson(pull)];
+      }],
+      ["POST", /^\/issues\/(\d+)\/labels$/, (m, { body }) => {
+        const pull = findPull(m[1]);
+        if (!pull) return notFound;
+        pull.labels.push(...(body.labels ?? []));
+        return [200, pull.labels.map((name) => ({ name }))];
+      }],
+    ];
+
+    const extension: GitBackedRefsAndPulls = {
+      origin: options.origin,
+      pulls,
+      sha,
+      pullJson,
+      recordRunnerRun(runId, actionStdout) {
+        const found = annotationsFromLog(actionStdout);
+        github.setRunAnnotations(runId, found);
+        return found;
+      },
+      mergePull(number, by) {
+        const pull = findPull(String(number));
+        if (!pull || pull.state !== "open") throw new Error(`PR #${number} is not open`);
+        const head = sha(`refs/heads/${pull.head}`);
+        const base = sha(`refs/heads/${pull.base}`);
+        if (!head || !base) throw new Error(`PR #${number}'s branches are missing`);
+        if (!isAncestor(base, head)) throw new Error(`PR #${number} cannot be fast-forwarded`);
+        git("update-ref", `refs/heads/${pull.base}`, head, base);
+        Object.assign(pull, { state: "closed", merged: true, mergedBy: by });
+        return pullJson(pull);
+      },
+    };
+    return { ...extension, routes };
   });
 }

@@ -8,10 +8,10 @@ import { vi } from "vitest";
 import mooseApp, { createMooseApp, mooseRuntimeOf, type MooseAppOptions } from "../../src/index.js";
 import type { MooseRuntime } from "../../src/orchestrator/runtime.js";
 import type { Store } from "../../src/store/store.js";
+import { API, REPO_PATH } from "./github-repo.js";
 import { clonedPgliteStore } from "./pglite-template.js";
 
-export const API = "https://api.github.com";
-export const REPO_PATH = "/repos/octo-org/widgets";
+export { API, REPO_PATH } from "./github-repo.js";
 
 let cachedKey: string | undefined;
 /** An App private key made at run time: no key is ever committed. */

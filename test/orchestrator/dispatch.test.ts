@@ -128,13 +128,13 @@ describe("the dispatch stage through the worker", () => {
     expect(waiting).toMatchObject({ status: "dispatching", metadata: { dispatch: { attempt: 1 } } });
 
     // GitHub did start the run; only its reply was lost.
-    github.runs.push({ id: 777, display_title: runDisplayTitle(workOrder.id, 1), html_url: "https://github.com/octo-org/widgets/actions/runs/777" });
+    github.runs.set(777, { id: 777, status: "queued", conclusion: null, display_title: runDisplayTitle(workOrder.id, 1), html_url: "https://github.com/octo-org/widgets/actions/runs/777" });
     await sleep(40); // the snooze holds the lease for recheckMs (20 ms)
     await runtime.worker.drain();
 
     expect(await store.getWorkOrder(workOrder.id)).toMatchObject({ status: "running", runId: 777 });
     expect(github.dispatches).toHaveLength(1);
-    expect(github.requests.filter((r) => r.endsWith("/actions/workflows/moose.yml/runs"))).toHaveLength(1);
+    expect(github.requestLines().filter((r) => r.endsWith("/actions/workflows/moose.yml/runs"))).toHaveLength(1);
   });
 
   it("escalates a missing workflow with setup instructions and the template to add", async () => {
