@@ -39,7 +39,7 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
   const issueNumber = context.payload.issue.number;
   const workOrder = context.payload.issue.pull_request
     ? await services.store.findWorkOrderByPr(project.id, issueNumber)
-    : await services.store.findActiveWorkOrder(project.id, issueNumber);
+    : ((await services.store.findActiveWorkOrder(project.id, issueNumber)) ?? (await appliedBy(services, project.id, issueNumber, commentId)));
   if (!workOrder) {
     await react(context, commentId, "confused");
     await context.octokit.rest.issues.createComment(
@@ -66,6 +66,15 @@ export async function handleCommentCommand(context: CommentContext, services: Mo
   }
   await refreshTrackingComment(services, context.octokit, repo, workOrder.id);
   return outcome;
+}
+
+/**
+ * The issue's latest work order when this very comment already ended it (a `/moose cancel` whose follow-up step
+ * failed): the retried event must find it to finish, rather than report that there is no work order.
+ */
+async function appliedBy(services: MooseServices, projectId: string, issueNumber: number, commentId: number): Promise<WorkOrder | null> {
+  const latest = await services.store.findLatestWorkOrder(projectId, issueNumber);
+  return latest?.metadata.last_command_comment_id === commentId ? latest : null;
 }
 
 /** Statuses from which `/moose retry` starts a new attempt: the last one ended, or a human stopped it. */

@@ -16,8 +16,6 @@ import { withProgress } from "../tracking/tracking-comment.js";
 import { refreshTrackingComment } from "../tracking/tracking-sync.js";
 import type { StageContext, StageOutcome } from "./stage-context.js";
 
-export type { RunnerInputValues };
-
 /** Pinned so the reply shape cannot change under us; this version returns the run id when asked. */
 export const GITHUB_API_VERSION = "2022-11-28";
 

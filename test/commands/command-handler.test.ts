@@ -146,6 +146,20 @@ describe("/moose cancel and /moose status", () => {
     expect(s.github.writes()).toContain(`DELETE /repos/octo-org/widgets/git/refs/heads/${workOrder.branch}`);
   });
 
+  it("finishes a cancel whose follow-up failed, when its event is retried, without saying there is no work order", async () => {
+    const s = await loopScenario();
+    const { workOrder } = await seedPrOpenWorkOrder(s, 38, sha(0x38));
+    // The first try cancelled the work order, then failed before deleting the branch.
+    await s.store.transitionWorkOrder({ id: workOrder.id, from: ["pr_open"], to: "cancelled", patch: { metadata: { last_command_comment_id: 77_001 } } });
+
+    await s.moose.deliver("issue_comment", commentPayload(38, "/moose cancel", { commentId: 77_001 }));
+
+    expect(s.github.refs.has(workOrder.branch!)).toBe(false);
+    expect(s.github.commentsOn(38).map((c) => c.body)).not.toContainEqual(expect.stringContaining("no active Moose work order"));
+    const [event] = await sqlRows<{ outcome: string }>(s, "select outcome from github_events where name = 'issue_comment'");
+    expect(event!.outcome).toBe("command already applied; follow-up steps finished");
+  });
+
   it("cancels the runner run of a work order still running, so Aider stops spending", async () => {
     const s = await loopScenario();
     const workOrder = await seedRunningWorkOrder(s, 40, { runId: 7010 });

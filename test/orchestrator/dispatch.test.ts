@@ -12,8 +12,8 @@ import {
   MissingWorkflowError,
   buildRunnerInputs,
   dispatchRunnerWorkflow,
-  type RunnerInputValues,
 } from "../../src/orchestrator/dispatch.js";
+import type { RunnerInputValues } from "../../src/runner/runner-contract.js";
 import type { MooseRuntime } from "../../src/orchestrator/runtime.js";
 import { GZ64_PREFIX, MAX_DISPATCH_INPUT_CHARS, runDisplayTitle } from "../../src/runner/runner-contract.js";
 import type { Store } from "../../src/store/store.js";
